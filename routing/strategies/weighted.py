@@ -1,0 +1,38 @@
+"""Smooth weighted round robin (the nginx algorithm).
+
+Each pick adds every eligible member's weight to its running credit, picks the
+highest credit and subtracts the total. Over N picks with stable eligibility each
+member's count is within one of N*w/sum(w), and picks interleave smoothly.
+State: ``{"credit": {rep_id: int}}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from routing.config.models import PoolMember
+from routing.roster import Roster
+from routing.strategies.base import NOBODY, Pick
+
+
+def pick_weighted(
+    members: Sequence[PoolMember],
+    eligible: Sequence[str],
+    state: Mapping[str, Any],
+    roster: Roster,
+) -> Pick:
+    ok = set(eligible)
+    weights = {m.rep: m.weight for m in members if m.rep in ok}
+    if not weights:
+        return NOBODY
+    old = state.get("credit") or {}
+    credit = {m.rep: int(old.get(m.rep, 0)) for m in members}
+    for rep, weight in weights.items():
+        credit[rep] += weight
+    # max() keeps the first of equal credits: member order breaks ties.
+    chosen = max(weights, key=lambda rep: credit[rep])
+    credit[chosen] -= sum(weights.values())
+    return Pick(
+        chosen, {"credit": credit}, f"weighted: weight {weights[chosen]} of {sum(weights.values())}"
+    )

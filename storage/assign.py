@@ -1,0 +1,196 @@
+"""Routing a stored lead: decision, rotation update and offer in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from routing.config.models import SlaPolicy
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from routing.decision import Decision
+from routing.engine import Router
+from storage.events import record_event
+from storage.locking import for_update, insert_ignore
+from storage.models import Decision as DecisionRow
+from storage.models import Lead, Offer, PoolState
+from storage.outbox import enqueue
+from storage.roster import load_roster
+
+ROUTABLE_STATES = ("new", "offered")
+# Bound on re-reading locked pool rows when a decision moves to another pool.
+_MAX_LOCK_ROUNDS = 5
+
+DeadlineFn = Callable[[SlaPolicy, str, datetime], datetime]
+
+
+@dataclass(frozen=True)
+class RouteResult:
+    decision: Decision | None
+    offer_id: int | None = None
+    skipped: str | None = None
+
+
+def _lock_pool(session: Session, pool_id: str, now: datetime) -> PoolState:
+    insert_ignore(
+        session,
+        PoolState.__table__,
+        {"pool_id": pool_id, "state": {}, "version": 0, "updated_at": now},
+        key="pool_id",
+    )
+    stmt = select(PoolState).where(PoolState.pool_id == pool_id)
+    row = session.scalars(for_update(session, stmt).execution_options(populate_existing=True))
+    return row.one()
+
+
+def decide(session: Session, router: Router, lead: Lead, now: datetime) -> Decision:
+    """Route with the chosen pool's row locked, so replicas never skip or double."""
+    locked: dict[str, PoolState] = {}
+    for _ in range(_MAX_LOCK_ROUNDS):
+        roster = load_roster(
+            session,
+            router.config,
+            lead_id=lead.id,
+            now=now,
+            pool_overrides={pid: row.state for pid, row in locked.items()},
+        )
+        decision = router.route(lead.fields, roster, now)
+        if decision.pool is None or decision.pool in locked:
+            return decision
+        locked[decision.pool] = _lock_pool(session, decision.pool, now)
+    raise RuntimeError(f"routing of lead {lead.id} did not settle on a pool")
+
+
+def route_lead(
+    session: Session,
+    router: Router,
+    lead_id: int,
+    now: datetime,
+    *,
+    deadline_for: DeadlineFn | None = None,
+    actor: str | None = None,
+) -> RouteResult:
+    """Decide who gets the lead and create the offer or queue card, atomically."""
+    lead = session.scalars(
+        for_update(session, select(Lead).where(Lead.id == lead_id)).execution_options(
+            populate_existing=True
+        )
+    ).one()
+    if lead.state not in ROUTABLE_STATES:
+        return RouteResult(None, skipped=f"lead is {lead.state}")
+    if lead.state == "offered" and _pending_offer(session, lead.id) is not None:
+        return RouteResult(None, skipped="lead already has a pending offer")
+
+    decision = decide(session, router, lead, now)
+    row = DecisionRow(
+        lead_id=lead.id,
+        decided_at=now,
+        rule=decision.rule,
+        target=decision.target,
+        assignee=decision.assignee,
+        queue_id=decision.queue,
+        pool_id=decision.pool,
+        reason=decision.reason,
+        trace=decision.trace,
+        config_version=decision.config_version,
+    )
+    session.add(row)
+    session.flush()
+    if decision.pool is not None and decision.pool_state is not None:
+        session.execute(
+            update(PoolState)
+            .where(PoolState.pool_id == decision.pool)
+            .values(state=decision.pool_state, version=PoolState.version + 1, updated_at=now)
+        )
+    lead.routed_at = lead.routed_at or now
+    lead.config_version = decision.config_version
+    record_event(
+        session,
+        lead_id=lead.id,
+        kind="lead.routed",
+        at=now,
+        actor=actor,
+        outcome=decision.outcome,
+        rule=decision.rule,
+        assignee=decision.assignee,
+        queue=decision.queue,
+    )
+
+    if decision.outcome == "rep":
+        assert decision.assignee is not None
+        offer = _create_offer(session, router, lead, row, decision.assignee, now, deadline_for)
+        return RouteResult(decision, offer_id=offer.id)
+    if decision.outcome == "queue":
+        lead.state = "queued"
+        lead.queue_id = decision.queue
+        enqueue(
+            session,
+            key=f"lead:{lead.id}:queue:{row.id}",
+            kind="slack.queue_card",
+            payload={"lead_id": lead.id, "queue": decision.queue},
+            now=now,
+            lead_id=lead.id,
+        )
+        return RouteResult(decision)
+    lead.state = "unrouted"
+    enqueue(
+        session,
+        key=f"lead:{lead.id}:unrouted:{row.id}",
+        kind="slack.unrouted_alert",
+        payload={"lead_id": lead.id},
+        now=now,
+        lead_id=lead.id,
+    )
+    return RouteResult(decision)
+
+
+def _pending_offer(session: Session, lead_id: int) -> Offer | None:
+    stmt = select(Offer).where(Offer.lead_id == lead_id, Offer.outcome == "pending")
+    return session.scalars(stmt).first()
+
+
+def _create_offer(
+    session: Session,
+    router: Router,
+    lead: Lead,
+    decision: DecisionRow,
+    rep_id: str,
+    now: datetime,
+    deadline_for: DeadlineFn | None,
+) -> Offer:
+    policy = router.sla_policy(lead.fields)
+    deadline = None
+    sla: dict[str, Any] | None = None
+    if policy is not None:
+        # Snapshot: a config reload never changes a ladder already running.
+        sla = policy.model_dump(mode="json")
+        deadline = (
+            deadline_for(policy, rep_id, now)
+            if deadline_for is not None
+            else now + policy.accept_within
+        )
+    offer = Offer(
+        lead_id=lead.id,
+        decision_id=decision.id,
+        rep_id=rep_id,
+        offered_at=now,
+        deadline=deadline,
+        outcome="pending",
+        sla=sla,
+    )
+    session.add(offer)
+    session.flush()
+    lead.state = "offered"
+    record_event(session, lead_id=lead.id, kind="offer.created", at=now, rep=rep_id, offer=offer.id)
+    enqueue(
+        session,
+        key=f"offer:{offer.id}:post",
+        kind="slack.offer_card",
+        payload={"offer_id": offer.id},
+        now=now,
+        lead_id=lead.id,
+    )
+    return offer

@@ -1,0 +1,107 @@
+"""Storing and finding leads. A lead is stored before anything else happens."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.events import record_event
+from storage.models import LEAD_ID_OFFSET, Lead
+
+_SHORT_ID = re.compile(r"^(?:L-)?(\d+)$", re.IGNORECASE)
+# Salesforce ids are 15 or 18 characters, starting with the key prefix (00Q for leads).
+_SALESFORCE_ID = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
+
+
+@dataclass(frozen=True)
+class StoredLead:
+    lead: Lead
+    created: bool
+
+
+def lead_pk(public_id: str) -> int | None:
+    match = _SHORT_ID.match(public_id.strip())
+    if not match:
+        return None
+    return int(match.group(1)) - LEAD_ID_OFFSET
+
+
+def find_lead(session: Session, ref: str, *, lock: bool = False) -> Lead | None:
+    """A lead by short id (``L-1042``) or Salesforce id."""
+    ref = ref.strip()
+    stmt = None
+    pk = lead_pk(ref) if ref.upper().startswith("L-") or ref.isdigit() else None
+    if pk is not None:
+        stmt = select(Lead).where(Lead.id == pk)
+    elif _SALESFORCE_ID.match(ref):
+        stmt = select(Lead).where(Lead.salesforce_id == ref)
+    if stmt is None:
+        return None
+    if lock and session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).first()
+
+
+def _existing(
+    session: Session,
+    external_id: str | None,
+    salesforce_id: str | None,
+    idempotency_key: str | None,
+) -> Lead | None:
+    clauses = []
+    if external_id:
+        clauses.append(Lead.external_id == external_id)
+    if salesforce_id:
+        clauses.append(Lead.salesforce_id == salesforce_id)
+    if idempotency_key:
+        clauses.append(Lead.idempotency_key == idempotency_key)
+    if not clauses:
+        return None
+    return session.scalars(select(Lead).where(or_(*clauses)).order_by(Lead.id)).first()
+
+
+def store_lead(
+    session: Session,
+    *,
+    fields: dict[str, Any],
+    raw: dict[str, Any],
+    source: str,
+    received_at: datetime,
+    created_at: datetime | None = None,
+    external_id: str | None = None,
+    salesforce_id: str | None = None,
+    idempotency_key: str | None = None,
+) -> StoredLead:
+    """Insert a new lead, or return the one already stored under any of its keys."""
+    found = _existing(session, external_id, salesforce_id, idempotency_key)
+    if found is not None:
+        return StoredLead(found, created=False)
+    lead = Lead(
+        external_id=external_id,
+        salesforce_id=salesforce_id,
+        idempotency_key=idempotency_key,
+        source=source,
+        state="new",
+        fields=fields,
+        raw=raw,
+        received_at=received_at,
+        created_at=created_at,
+    )
+    try:
+        # A savepoint: a concurrent insert of the same key loses cleanly.
+        with session.begin_nested():
+            session.add(lead)
+            session.flush()
+    except IntegrityError:
+        found = _existing(session, external_id, salesforce_id, idempotency_key)
+        if found is None:
+            raise
+        return StoredLead(found, created=False)
+    record_event(session, lead_id=lead.id, kind="lead.received", at=received_at, source=source)
+    return StoredLead(lead, created=True)

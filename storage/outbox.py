@@ -1,0 +1,126 @@
+"""The outbox: side effects as rows, claimed by workers, done once per intent.
+
+A row's ``key`` names the intent (``offer:12:post``); enqueueing the same key again
+is a no-op, so a retried request or a re-run step never duplicates a Slack post.
+Workers lease rows (``locked_until``); a worker that dies leaves its lease to
+expire and another worker picks the row up with ``attempts`` telling it that a
+previous try may have reached Slack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.db import Database
+from storage.locking import for_update, insert_ignore
+from storage.models import OutboxItem
+
+MAX_ATTEMPTS = 12
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    key: str
+    kind: str
+    lead_id: int | None
+    payload: dict[str, Any]
+    attempts: int  # including this one
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    lead_id: int | None = None,
+    delay: timedelta = timedelta(0),
+) -> bool:
+    """Add a side effect; False when that intent is already queued or done."""
+    return insert_ignore(
+        session,
+        OutboxItem.__table__,
+        {
+            "key": key,
+            "kind": kind,
+            "lead_id": lead_id,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+            "next_attempt_at": now + delay,
+        },
+        key="key",
+    )
+
+
+def claim_batch(
+    db: Database, *, now: datetime, limit: int = 20, lease: timedelta = timedelta(seconds=30)
+) -> list[Claimed]:
+    """Lease due rows; SKIP LOCKED lets any number of replicas drain together."""
+    with db.session() as session:
+        stmt = (
+            select(OutboxItem)
+            .where(
+                OutboxItem.status == "pending",
+                OutboxItem.next_attempt_at <= now,
+                or_(OutboxItem.locked_until.is_(None), OutboxItem.locked_until <= now),
+            )
+            .order_by(OutboxItem.next_attempt_at, OutboxItem.id)
+            .limit(limit)
+        )
+        rows = session.scalars(for_update(session, stmt, skip_locked=True)).all()
+        claimed = []
+        for row in rows:
+            row.locked_until = now + lease
+            row.attempts += 1
+            claimed.append(
+                Claimed(row.id, row.key, row.kind, row.lead_id, dict(row.payload), row.attempts)
+            )
+        return claimed
+
+
+def complete(session: Session, item_id: int, *, now: datetime, result: dict[str, Any]) -> None:
+    session.execute(
+        update(OutboxItem)
+        .where(OutboxItem.id == item_id)
+        .values(status="done", done_at=now, result=result, locked_until=None, last_error=None)
+    )
+
+
+def retry_later(
+    session: Session, item_id: int, *, error: str, at: datetime, count_attempt: bool = True
+) -> None:
+    values: dict[str, Any] = {"next_attempt_at": at, "locked_until": None, "last_error": error}
+    if not count_attempt:
+        values["attempts"] = OutboxItem.attempts - 1
+    session.execute(update(OutboxItem).where(OutboxItem.id == item_id).values(**values))
+
+
+def give_up(session: Session, item_id: int, *, error: str, now: datetime) -> None:
+    session.execute(
+        update(OutboxItem)
+        .where(OutboxItem.id == item_id)
+        .values(status="dead", last_error=error, locked_until=None, done_at=now)
+    )
+
+
+def backoff(attempts: int) -> timedelta:
+    """1s, 2s, 4s ... capped at 5 minutes."""
+    return timedelta(seconds=min(300, 2 ** max(0, attempts - 1)))
+
+
+def pending_for_lead(session: Session, lead_id: int) -> list[OutboxItem]:
+    stmt = (
+        select(OutboxItem)
+        .where(OutboxItem.lead_id == lead_id, OutboxItem.status != "done")
+        .order_by(OutboxItem.id)
+    )
+    return list(session.scalars(stmt))

@@ -1,0 +1,84 @@
+"""Builds the engine's ``Roster`` from the database inside a routing transaction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from routing.config.models import RoutingConfig
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from routing.roster import RepLoad, Roster
+from storage.models import Offer, PoolState, RepPresence
+
+# Offers that end a rep's claim on a lead for good.
+EXCLUDING_OUTCOMES = ("declined", "timed_out", "revoked")
+CAP_HORIZON = timedelta(weeks=1)
+
+
+def load_roster(
+    session: Session,
+    config: RoutingConfig,
+    *,
+    lead_id: int | None,
+    now: datetime,
+    pool_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Roster:
+    pending: dict[str, int] = dict(
+        session.execute(  # type: ignore[arg-type]
+            select(Offer.rep_id, func.count())
+            .where(Offer.outcome == "pending")
+            .group_by(Offer.rep_id)
+        ).all()
+    )
+    last: dict[str, datetime] = dict(
+        session.execute(  # type: ignore[arg-type]
+            select(Offer.rep_id, func.max(Offer.offered_at)).group_by(Offer.rep_id)
+        ).all()
+    )
+    recent: dict[str, list[datetime]] = defaultdict(list)
+    if any(rep.caps is not None for rep in config.reps):
+        rows = session.execute(
+            select(Offer.rep_id, Offer.offered_at).where(Offer.offered_at > now - CAP_HORIZON)
+        )
+        for rep_id, offered_at in rows:
+            recent[rep_id].append(offered_at)
+    away: dict[str, datetime | None] = dict(
+        session.execute(  # type: ignore[arg-type]
+            select(RepPresence.rep_id, RepPresence.away_until).where(RepPresence.away_until > now)
+        ).all()
+    )
+    loads = {
+        rep.id: RepLoad(
+            pending=pending.get(rep.id, 0),
+            recent_offers=tuple(recent.get(rep.id, ())),
+            last_offered_at=_aware(last.get(rep.id)),
+            away_until=_aware(away.get(rep.id)),
+        )
+        for rep in config.reps
+    }
+    pools: dict[str, Mapping[str, Any]] = {
+        row.pool_id: row.state for row in session.scalars(select(PoolState))
+    }
+    if pool_overrides:
+        pools.update(pool_overrides)
+    excluded: frozenset[str] = frozenset()
+    if lead_id is not None:
+        excluded = frozenset(
+            session.scalars(
+                select(Offer.rep_id).where(
+                    Offer.lead_id == lead_id, Offer.outcome.in_(EXCLUDING_OUTCOMES)
+                )
+            )
+        )
+    return Roster(reps=loads, pools=pools, excluded=excluded)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # Aggregates bypass the column type on SQLite and come back naive.
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
