@@ -1,0 +1,401 @@
+"""Raw lead mapping -> canonical + derived fields.
+
+``normalize_lead`` never raises on odd input: values it cannot interpret are kept as given so a
+lead is never lost. Rules:
+
+* Keys: canonical names are kept; snake_case spellings and a few common aliases ("First Name",
+  ``zip``, ``postcode``, ``job_title``, ``employee_count``...) are mapped to them (the canonical
+  key wins when both are present); any other key is a custom field under its own name.
+* Strings are stripped; None, blank strings and empty lists are dropped (the key is removed).
+* ``email`` is lower-cased. ``domain`` is the registrable domain (public-suffix aware, bundled
+  snapshot, no network) of ``website`` if it has one, else of the email. ``email_is_free`` is
+  set whenever the email has a domain (list in ``routing/data/free_email_domains.txt``).
+* ``country_code`` is the ISO 3166-1 alpha-2 code of ``country`` (names, official names,
+  alpha-3, "USA", "U.K.", "Deutschland"...); absent when unknown. ``state_code`` is the
+  subdivision code (``"CA"`` for "California"/"Calif."/"ca") for the lead's country, or for
+  US/Canada when the country is unknown and the name is unambiguous. ``country`` and ``state``
+  keep what the user wrote.
+* ``employees`` / ``annual_revenue``: ``"1,000"``, ``"5000"``, ``"$1.5M"``, ``"20k"``,
+  ``"2 billion"`` become numbers (int when whole); anything else (``"50-100"``) stays a string,
+  so numeric matchers fail on it.
+* ``phone`` becomes E.164 when phonenumbers can parse it as a possible number (region from
+  ``country_code``); otherwise it is kept as written.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any
+
+import phonenumbers
+import pycountry
+import tldextract
+
+__all__ = [
+    "CANONICAL_FIELDS",
+    "DERIVED_FIELDS",
+    "country_code_for",
+    "normalize_lead",
+    "parse_amount",
+    "registrable_domain",
+    "salesforce_to_raw",
+    "state_code_for",
+]
+
+CANONICAL_FIELDS: tuple[str, ...] = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "title",
+    "company",
+    "website",
+    "industry",
+    "employees",
+    "annual_revenue",
+    "country",
+    "state",
+    "city",
+    "postal_code",
+    "lead_source",
+    "description",
+)
+DERIVED_FIELDS: tuple[str, ...] = ("domain", "email_is_free", "country_code", "state_code")
+
+_CANONICAL = frozenset(CANONICAL_FIELDS)
+_KEY_ALIASES = {
+    "firstname": "first_name",
+    "lastname": "last_name",
+    "email_address": "email",
+    "phone_number": "phone",
+    "job_title": "title",
+    "company_name": "company",
+    "organization": "company",
+    "organisation": "company",
+    "company_website": "website",
+    "url": "website",
+    "number_of_employees": "employees",
+    "numberofemployees": "employees",
+    "employee_count": "employees",
+    "num_employees": "employees",
+    "revenue": "annual_revenue",
+    "annualrevenue": "annual_revenue",
+    "province": "state",
+    "zip": "postal_code",
+    "zip_code": "postal_code",
+    "zipcode": "postal_code",
+    "postcode": "postal_code",
+    "postalcode": "postal_code",
+    "source": "lead_source",
+    "leadsource": "lead_source",
+}
+_SNAKE_RE = re.compile(r"[\s\-]+")
+
+_AMOUNT_RE = re.compile(
+    r"(?:[$€£¥]|usd|eur|gbp)?\s*"
+    r"(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)\s*"
+    r"(?P<mult>k|m|mm|mn|b|bn|thousand|million|billion)?\s*(?:usd|eur|gbp)?",
+    re.IGNORECASE,
+)
+_MULTIPLIERS = {
+    "k": 1_000,
+    "thousand": 1_000,
+    "m": 1_000_000,
+    "mm": 1_000_000,
+    "mn": 1_000_000,
+    "million": 1_000_000,
+    "b": 1_000_000_000,
+    "bn": 1_000_000_000,
+    "billion": 1_000_000_000,
+}
+
+
+def _fold_name(value: str) -> str:
+    """Case-, accent- and punctuation-insensitive key: "U.S.A." -> "usa", "Côte d'Ivoire"
+    -> "cote d ivoire"."""
+    s = unicodedata.normalize("NFKD", value.casefold())
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = s.replace(".", "")
+    s = re.sub(r"[^\w]+", " ", s).strip()
+    return s
+
+
+def _read_data(name: str) -> list[str]:
+    text = resources.files("routing").joinpath("data", name).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"]
+
+
+def _read_aliases(name: str) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for line in _read_data(name):
+        code, _, aliases = line.partition(":")
+        for alias in aliases.split(","):
+            if alias.strip():
+                table[_fold_name(alias)] = code.strip()
+    return table
+
+
+@functools.cache
+def _country_aliases() -> dict[str, str]:
+    return _read_aliases("country_aliases.txt")
+
+
+@functools.cache
+def _free_domains() -> tuple[frozenset[str], frozenset[str]]:
+    """(exact domains, registrable names matching under any suffix)."""
+    exact: set[str] = set()
+    names: set[str] = set()
+    for line in _read_data("free_email_domains.txt"):
+        domain = line.casefold()
+        if domain.endswith(".*"):
+            names.add(domain[:-2])
+        else:
+            exact.add(domain)
+    return frozenset(exact), frozenset(names)
+
+
+@functools.cache
+def _extractor() -> tldextract.TLDExtract:
+    # Bundled public-suffix snapshot only: no network, no cache directory.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+@functools.lru_cache(maxsize=4096)
+def _split_host(host: str) -> tuple[str, str]:
+    """(registrable domain or "", registrable name) of a URL, host or e-mail domain."""
+    ext = _extractor()(host)
+    if not ext.domain or not ext.suffix:
+        return "", ext.domain.casefold()
+    return f"{ext.domain}.{ext.suffix}".casefold(), ext.domain.casefold()
+
+
+def registrable_domain(url_or_host: str) -> str | None:
+    """``"https://www.foo.co.uk/x"`` -> ``"foo.co.uk"``; None for hosts without a public suffix."""
+    return _split_host(url_or_host.strip())[0] or None
+
+
+@functools.lru_cache(maxsize=2048)
+def country_code_for(value: str) -> str | None:
+    """ISO 3166-1 alpha-2 code for a country name/code as users write it, or None."""
+    s = value.strip()
+    if not s:
+        return None
+    key = _fold_name(s)
+    code = _country_aliases().get(key)
+    if code is not None:
+        return code
+    for candidate in (s, key, key.removeprefix("the ")):
+        try:
+            return str(pycountry.countries.lookup(candidate).alpha_2)
+        except LookupError:
+            continue
+    return None
+
+
+@functools.cache
+def _subdivisions(country: str) -> dict[str, str]:
+    """Folded name/code/alias -> subdivision code suffix for one country ("" if ambiguous)."""
+    table: dict[str, str] = {}
+
+    def add(key: str, code: str) -> None:
+        if table.get(key, code) != code:
+            table[key] = ""  # two subdivisions share this name: refuse to guess
+        else:
+            table[key] = code
+
+    for sub in pycountry.subdivisions.get(country_code=country) or ():
+        suffix = str(sub.code).split("-", 1)[1]
+        add(_fold_name(suffix), suffix)
+        add(_fold_name(str(sub.name)), suffix)
+    for line in _read_data("state_aliases.txt"):
+        full, _, aliases = line.partition(":")
+        if full.startswith(country + "-"):
+            suffix = full.split("-", 1)[1].strip()
+            for alias in aliases.split(","):
+                if alias.strip():
+                    table[_fold_name(alias)] = suffix
+    return table
+
+
+@functools.lru_cache(maxsize=2048)
+def state_code_for(state: str, country_code: str | None) -> str | None:
+    """Subdivision code of ``state`` in ``country_code``; with no country, US or Canada when
+    exactly one of them knows the name."""
+    key = _fold_name(state)
+    if not key:
+        return None
+    if country_code:
+        return _subdivisions(country_code).get(key) or None
+    hits = {code for c in ("US", "CA") if (code := _subdivisions(c).get(key))}
+    return hits.pop() if len(hits) == 1 else None
+
+
+def parse_amount(value: Any) -> Any:
+    """Numbers like ``"1,000"``, ``"$1.5M"``, ``"20k"`` -> int/float; other values unchanged."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return value
+    if not isinstance(value, str):
+        return value
+    m = _AMOUNT_RE.fullmatch(value.strip())
+    if m is None:
+        return value
+    number = float(m["num"].replace(",", ""))
+    if m["mult"]:
+        number *= _MULTIPLIERS[m["mult"].lower()]
+    return int(number) if number.is_integer() else number
+
+
+@functools.lru_cache(maxsize=4096)
+def _e164(phone: str, region: str | None) -> str:
+    try:
+        parsed = phonenumbers.parse(phone, region)
+    except phonenumbers.NumberParseException:
+        return phone
+    if not phonenumbers.is_possible_number(parsed):
+        return phone
+    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+
+
+def _clean(value: Any) -> Any:
+    """Strip strings; None for blanks; lists cleaned item-wise (None when left empty)."""
+    if isinstance(value, str):
+        s = value.strip()
+        return s or None
+    if isinstance(value, list | tuple):
+        items = [c for c in (_clean(v) for v in value) if c is not None]
+        return items or None
+    return value
+
+
+def _canonical_key(key: str) -> str:
+    if key in _CANONICAL:
+        return key
+    snake = _SNAKE_RE.sub("_", key.strip()).lower()
+    if snake in _CANONICAL:
+        return snake
+    return _KEY_ALIASES.get(snake, key)
+
+
+def _is_free(email_host: str) -> bool:
+    exact, names = _free_domains()
+    registrable, name = _split_host(email_host)
+    return email_host in exact or registrable in exact or (bool(registrable) and name in names)
+
+
+def normalize_lead(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Canonical + derived lead fields (see the module docstring for the rules)."""
+    lead: dict[str, Any] = {}
+    aliased: dict[str, Any] = {}
+    for key, value in raw.items():
+        cleaned = _clean(value)
+        if cleaned is None or not isinstance(key, str):
+            continue
+        canonical = _canonical_key(key)
+        if canonical == key:
+            lead[key] = cleaned
+        else:
+            aliased.setdefault(canonical, cleaned)
+    for key, value in aliased.items():
+        lead.setdefault(key, value)
+
+    for key in ("postal_code", "phone"):
+        if isinstance(lead.get(key), int) and not isinstance(lead[key], bool):
+            lead[key] = str(lead[key])
+    for key in ("employees", "annual_revenue"):
+        if key in lead:
+            lead[key] = parse_amount(lead[key])
+
+    email = lead.get("email")
+    email_host = ""
+    if isinstance(email, str):
+        email = lead["email"] = email.lower()
+        if "@" in email:
+            email_host = email.rsplit("@", 1)[1]
+    if email_host:
+        lead["email_is_free"] = _is_free(email_host)
+
+    domain = ""
+    website = lead.get("website")
+    if isinstance(website, str):
+        domain = _split_host(website)[0]
+    if not domain and email_host:
+        domain = _split_host(email_host)[0]
+    if domain:
+        lead["domain"] = domain
+
+    country_source = lead.get("country", lead.get("country_code"))
+    code = country_code_for(country_source) if isinstance(country_source, str) else None
+    if code:
+        lead["country_code"] = code
+    else:
+        lead.pop("country_code", None)
+    state_source = lead.get("state", lead.get("state_code"))
+    state_code = state_code_for(state_source, code) if isinstance(state_source, str) else None
+    if state_code:
+        lead["state_code"] = state_code
+    else:
+        lead.pop("state_code", None)
+
+    phone = lead.get("phone")
+    if isinstance(phone, str):
+        lead["phone"] = _e164(phone, code)
+    return lead
+
+
+#: Standard Salesforce Lead columns -> lead keys (system/audit columns are dropped).
+SALESFORCE_LEAD_FIELDS: dict[str, str] = {
+    "Id": "salesforce_id",
+    "FirstName": "first_name",
+    "LastName": "last_name",
+    "Salutation": "salutation",
+    "Email": "email",
+    "Phone": "phone",
+    "MobilePhone": "mobile_phone",
+    "Title": "title",
+    "Company": "company",
+    "Website": "website",
+    "Industry": "industry",
+    "NumberOfEmployees": "employees",
+    "AnnualRevenue": "annual_revenue",
+    "Country": "country",
+    "CountryCode": "country_code",
+    "State": "state",
+    "StateCode": "state_code",
+    "City": "city",
+    "Street": "street",
+    "PostalCode": "postal_code",
+    "LeadSource": "lead_source",
+    "Description": "description",
+    "Rating": "rating",
+    "Status": "status",
+    "OwnerId": "salesforce_owner_id",
+    "CreatedDate": "salesforce_created_at",
+}
+
+
+def salesforce_to_raw(
+    record: Mapping[str, Any], field_map: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """A Salesforce Lead (REST record or CSV row) -> raw lead keys for :func:`normalize_lead`.
+
+    Standard columns map per :data:`SALESFORCE_LEAD_FIELDS`; custom ``__c`` columns keep their
+    name; ``field_map`` (``salesforce.fields`` in routing.yml) adds ``{Salesforce_Field: key}``
+    copies, also for standard columns. Other columns and nested objects are dropped.
+    """
+    raw: dict[str, Any] = {}
+    mapping = field_map or {}
+    for column, value in record.items():
+        if not isinstance(column, str) or isinstance(value, Mapping):
+            continue
+        name = column.lstrip("\ufeff").strip()
+        if name in SALESFORCE_LEAD_FIELDS:
+            raw[SALESFORCE_LEAD_FIELDS[name]] = value
+        elif name.endswith("__c"):
+            raw[name] = value
+        if name in mapping:
+            raw[mapping[name]] = value
+    return raw
