@@ -1,0 +1,148 @@
+"""Territory membership of a lead (the derived ``territory`` field, a list of names).
+
+A territory lists allowed ``country``, ``state``, ``city`` and ``postal_code`` values; an empty
+list means "no constraint" and every non-empty constraint must hold. A territory with no
+constraint at all matches nothing (it is almost certainly a config mistake, not "everywhere").
+
+* countries compare ISO alpha-2 codes: config items are normalised once ("USA" -> US) and
+  compared to the lead's ``country_code`` (derived from ``country`` when absent);
+* states compare subdivision codes (items normalised within the territory's country when it
+  names exactly one, else US/Canada) to ``state_code``, or case-insensitively to ``state``;
+* cities compare case- and whitespace-insensitively;
+* postal codes use :class:`routing.conditions.PostalSet` (exact codes, ZIP+4 reduced to the
+  ZIP, same-length ranges ``"90000-96199"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
+
+from routing.conditions import PostalSet, is_missing
+from routing.normalize import country_code_for, state_code_for
+
+__all__ = ["CompiledTerritories", "TerritoryLike", "compile_territories", "territories_for"]
+
+
+class TerritoryLike(Protocol):
+    @property
+    def country(self) -> Sequence[str]: ...
+
+    @property
+    def state(self) -> Sequence[str]: ...
+
+    @property
+    def city(self) -> Sequence[str]: ...
+
+    @property
+    def postal_code(self) -> Sequence[str]: ...
+
+
+def _items(values: Sequence[str] | str | None) -> list[str]:
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    return [str(v).strip() for v in values if not is_missing(v)]
+
+
+def _fold(value: Any) -> str:
+    return str(value).strip().casefold()
+
+
+class _Territory:
+    __slots__ = ("cities", "countries", "name", "postal", "state_codes", "state_names")
+
+    def __init__(self, name: str, territory: TerritoryLike) -> None:
+        self.name = name
+        countries = _items(territory.country)
+        self.countries = (
+            frozenset(country_code_for(c) or c.upper() for c in countries) if countries else None
+        )
+        states = _items(territory.state)
+        if states:
+            only = (
+                next(iter(self.countries)) if self.countries and len(self.countries) == 1 else None
+            )
+            self.state_codes: frozenset[str] | None = frozenset(
+                code for s in states if (code := state_code_for(s, only))
+            )
+            self.state_names: frozenset[str] = frozenset(_fold(s) for s in states)
+        else:
+            self.state_codes = None
+            self.state_names = frozenset()
+        cities = _items(territory.city)
+        self.cities = frozenset(_fold(c) for c in cities) if cities else None
+        postal = _items(territory.postal_code)
+        self.postal = PostalSet(postal) if postal else None
+
+    @property
+    def empty(self) -> bool:
+        return (
+            self.countries is None
+            and self.state_codes is None
+            and self.cities is None
+            and self.postal is None
+        )
+
+    def matches(self, fields: Mapping[str, Any], country: str | None) -> bool:
+        if self.countries is not None and (country is None or country not in self.countries):
+            return False
+        if self.state_codes is not None and not self._state_matches(fields, country):
+            return False
+        if self.cities is not None:
+            city = fields.get("city")
+            if is_missing(city) or _fold(city) not in self.cities:
+                return False
+        if self.postal is not None:
+            code = fields.get("postal_code")
+            if is_missing(code) or code not in self.postal:
+                return False
+        return True
+
+    def _state_matches(self, fields: Mapping[str, Any], country: str | None) -> bool:
+        assert self.state_codes is not None
+        code = fields.get("state_code")
+        state = fields.get("state")
+        if is_missing(code) and isinstance(state, str) and not is_missing(state):
+            code = state_code_for(state, country)
+        if isinstance(code, str) and code.upper() in self.state_codes:
+            return True
+        return not is_missing(state) and _fold(state) in self.state_names
+
+
+def _lead_country(fields: Mapping[str, Any]) -> str | None:
+    code = fields.get("country_code")
+    if isinstance(code, str) and not is_missing(code):
+        return code.strip().upper()
+    country = fields.get("country")
+    if isinstance(country, str) and not is_missing(country):
+        return country_code_for(country)
+    return None
+
+
+class CompiledTerritories:
+    """Territories compiled once per config; ``match(fields)`` gives names in config order."""
+
+    __slots__ = ("_territories",)
+
+    def __init__(self, territories: Iterable[_Territory]) -> None:
+        self._territories = tuple(t for t in territories if not t.empty)
+
+    def match(self, fields: Mapping[str, Any]) -> list[str]:
+        if not self._territories:
+            return []
+        country = _lead_country(fields)
+        return [t.name for t in self._territories if t.matches(fields, country)]
+
+
+def compile_territories(territories: Mapping[str, TerritoryLike]) -> CompiledTerritories:
+    return CompiledTerritories(_Territory(name, t) for name, t in territories.items())
+
+
+def territories_for(
+    fields: Mapping[str, Any], territories: Mapping[str, TerritoryLike]
+) -> list[str]:
+    """Names of the territories the lead is in, in config order (compiles every call: prefer
+    :func:`compile_territories` on hot paths)."""
+    return compile_territories(territories).match(fields)
