@@ -1,0 +1,25 @@
+"""Workspace/app identity and tunables shared by the emulator's modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Config:
+    signing_secret: str
+    bot_token: str
+    team_id: str = "T0001"
+    team_domain: str = "leadrouter-emulated"
+    team_name: str = "Lead Router (emulated)"
+    bot_user_id: str = "U0BOT"
+    bot_name: str = "leadrouter"
+    bot_id: str = "B0BOT"
+    app_id: str = "A0LEADROUTER"
+    verification_token: str = "emulator-verification-token"
+    trigger_ttl: float = 3.0  # seconds a trigger_id stays valid, as on Slack
+    base_url: str = ""  # set once the server is bound
+
+    @property
+    def workspace_url(self) -> str:
+        return f"https://{self.team_domain}.slack.com/"
