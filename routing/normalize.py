@@ -236,8 +236,6 @@ def state_code_for(state: str, country_code: str | None) -> str | None:
 
 def parse_amount(value: Any) -> Any:
     """Numbers like ``"1,000"``, ``"$1.5M"``, ``"20k"`` -> int/float; other values unchanged."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return value
     if not isinstance(value, str):
         return value
     m = _AMOUNT_RE.fullmatch(value.strip())
@@ -271,6 +269,7 @@ def _clean(value: Any) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=1024)
 def _canonical_key(key: str) -> str:
     if key in _CANONICAL:
         return key

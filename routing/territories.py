@@ -88,7 +88,9 @@ class _Territory:
     def matches(self, fields: Mapping[str, Any], country: str | None) -> bool:
         if self.countries is not None and (country is None or country not in self.countries):
             return False
-        if self.state_codes is not None and not self._state_matches(fields, country):
+        if self.state_codes is not None and not self._state_matches(
+            self.state_codes, fields, country
+        ):
             return False
         if self.cities is not None:
             city = fields.get("city")
@@ -100,13 +102,14 @@ class _Territory:
                 return False
         return True
 
-    def _state_matches(self, fields: Mapping[str, Any], country: str | None) -> bool:
-        assert self.state_codes is not None
+    def _state_matches(
+        self, codes: frozenset[str], fields: Mapping[str, Any], country: str | None
+    ) -> bool:
         code = fields.get("state_code")
         state = fields.get("state")
         if is_missing(code) and isinstance(state, str) and not is_missing(state):
             code = state_code_for(state, country)
-        if isinstance(code, str) and code.upper() in self.state_codes:
+        if isinstance(code, str) and code.upper() in codes:
             return True
         return not is_missing(state) and _fold(state) in self.state_names
 

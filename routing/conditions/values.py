@@ -54,13 +54,12 @@ def is_missing(value: Any) -> bool:
 
 def parse_number(value: Any) -> int | float | None:
     """The numeric value of ``value``, or None if it is not a number (bools are not numbers)."""
-    t = type(value)
-    if t is int or t is float:
-        return value  # type: ignore[no-any-return,unused-ignore]
-    if t is bool or not isinstance(value, str | int | float):
+    if isinstance(value, bool):
         return None
-    if not isinstance(value, str):  # int/float subclasses
+    if isinstance(value, int | float):
         return value
+    if not isinstance(value, str):
+        return None
     s = value.strip()
     if _NUMBER_RE.fullmatch(s) is None:
         if _GROUPED_RE.fullmatch(s) is None:
