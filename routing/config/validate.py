@@ -16,6 +16,7 @@ from routing.config.models import RoutingConfig, Target
 from routing.config.types import CHANNEL_ID_RE, CHANNEL_NAME_RE
 from routing.config.yamlsource import LineMap
 from routing.durations import format_duration
+from routing.normalize import country_code_for
 
 __all__ = ["check_config", "validate_file", "validate_text"]
 
@@ -162,14 +163,19 @@ class _Checker:
                     )
 
     def territories(self) -> None:
+        # Same normalisation as routing.territories: an unknown country can never match a lead.
         for name, territory in self.config.territories.items():
+            path: Path = ("territories", name)
             if not (
                 territory.country or territory.state or territory.city or territory.postal_code
             ):
-                self.add(
-                    ("territories", name),
-                    "the territory has no country, state, city or postal_code",
-                )
+                self.add(path, "the territory has no country, state, city or postal_code")
+            for index, country in enumerate(territory.country):
+                if country_code_for(country) is None:
+                    self.add(
+                        (*path, "country", index),
+                        f"unknown country {country!r}: use an ISO code (US, GB) or a name",
+                    )
 
     def condition(self, path: Path, cond: Mapping[str, Any] | None) -> None:
         if not cond:
