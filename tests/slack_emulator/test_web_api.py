@@ -184,3 +184,19 @@ def test_wait_for(emu: SlackEmulator) -> None:
     assert emu.wait_for(lambda: 42, timeout=0.1) == 42
     with pytest.raises(TimeoutError, match="still false"):
         emu.wait_for(lambda: emu.messages("C_SDR"), timeout=0.05)
+
+
+def test_async_web_client(emu: SlackEmulator) -> None:
+    import asyncio
+
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    async def run() -> tuple[str, str]:
+        client = AsyncWebClient(token=TOKEN, base_url=emu.api_url)
+        posted = await client.chat_postMessage(channel="C_SDR", text="async", blocks=card_blocks())
+        found = await client.users_lookupByEmail(email="bob@example.com")
+        return str(posted["ts"]), str(found["user"]["id"])
+
+    ts, user_id = asyncio.run(run())
+    assert emu.message("C_SDR", ts)["blocks"] == card_blocks()
+    assert user_id == "U_BOB"
