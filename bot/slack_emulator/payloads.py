@@ -195,10 +195,10 @@ def view_state_values(view: dict[str, Any], values: dict[str, dict[str, Any]]) -
         if block_id not in known:
             raise ValueError(f"view {view['id']} has no block {block_id!r}; has {sorted(known)}")
         for action_id, value in actions.items():
-            el = known[block_id].get(action_id)
-            if el is None:
+            element = known[block_id].get(action_id)
+            if element is None:
                 raise ValueError(f"block {block_id!r} has no action {action_id!r}")
-            out.setdefault(block_id, {})[action_id] = state_value(el, value)
+            out.setdefault(block_id, {})[action_id] = state_value(element, value)
     for block_id, el, kind in iter_elements(view.get("blocks")):
         if kind == "input" and el["action_id"] not in out.get(block_id, {}):
             out.setdefault(block_id, {})[el["action_id"]] = state_value(el, None)

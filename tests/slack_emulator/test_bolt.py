@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from slack_bolt import Ack, App, BoltRequest
@@ -46,7 +47,8 @@ def test_bolt_app_round_trip(emu: SlackEmulator, receiver: Receiver) -> None:
         ack(f"you said {command['text']}")
 
     def respond(req: Received) -> Reply:
-        resp = app.dispatch(BoltRequest(body=req.body, headers=req.headers))
+        headers: dict[str, str | Sequence[str]] = dict(req.headers)
+        resp = app.dispatch(BoltRequest(body=req.body, headers=headers))
         return resp.status, "application/json", resp.body
 
     receiver.respond = respond
