@@ -29,6 +29,9 @@ def _flatten(query: dict[str, list[str]]) -> dict[str, Any]:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "SlackEmulator/1.0"
+    # one buffered write per response + TCP_NODELAY: no delayed-ACK stalls on keep-alive
+    wbufsize = 64 * 1024
+    disable_nagle_algorithm = True
     emulator: SlackEmulator  # set on the subclass built by make_server
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -156,7 +159,8 @@ class Handler(BaseHTTPRequestHandler):
 
 def make_server(emulator: SlackEmulator, host: str, port: int) -> ThreadingHTTPServer:
     handler = type("BoundHandler", (Handler,), {"emulator": emulator})
-    server = ThreadingHTTPServer((host, port), handler)
+    server_class = type("EmulatorHTTPServer", (ThreadingHTTPServer,), {"request_queue_size": 128})
+    server = server_class((host, port), handler)
     server.daemon_threads = True
     return server
 

@@ -200,3 +200,30 @@ def test_async_web_client(emu: SlackEmulator) -> None:
     ts, user_id = asyncio.run(run())
     assert emu.message("C_SDR", ts)["blocks"] == card_blocks()
     assert user_id == "U_BOB"
+
+
+def test_concurrent_posts_get_unique_ts(emu: SlackEmulator) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def post(i: int) -> str:
+        client = WebClient(token=TOKEN, base_url=emu.api_url)
+        return str(client.chat_postMessage(channel="C_SDR", text=f"m{i}")["ts"])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        stamps = list(pool.map(post, range(40)))
+    assert len(set(stamps)) == 40
+    assert len(emu.messages("C_SDR")) == 40 and len(emu.calls("chat.postMessage")) == 40
+
+
+def test_internal_error_becomes_json_500(
+    emu: SlackEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.slack_emulator import methods
+
+    def boom(*args: object) -> dict[str, object]:
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setitem(methods.METHODS, "auth.test", boom)
+    r = httpx.post(emu.api_url + "auth.test", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 500
+    assert r.json()["error"] == "emulator_error" and "kaboom" in r.json()["detail"]
