@@ -125,6 +125,11 @@ def _issue(err: ErrorDetails, lines: LineMap) -> ConfigIssue:
             message = message.removeprefix(prefix)
         if err["type"].endswith(("_type", "_parsing")):
             message += _got(err.get("input"))
+    if path and path[-1] == "id":
+        # Target ids are written under their kind: {rep: alice}.
+        for kind in ("rep", "pool", "queue"):
+            if (*path[:-1], kind) in lines:
+                path = (*path[:-1], kind)
     return lines.issue(path, message)
 
 

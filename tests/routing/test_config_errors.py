@@ -450,3 +450,8 @@ def test_files(tmp_path: Path) -> None:
     assert issue.line is None and "cannot read" in issue.message
     with pytest.raises(ConfigError):
         load_config(missing)
+
+
+def test_target_id_errors_point_at_the_kind_key() -> None:
+    issue = only(variant("assign: {pool: team}", "assign: [{rep: 5}]"), "rules[0].assign[0].rep")
+    assert issue.line == 32 and "valid string" in issue.message
