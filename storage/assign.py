@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from routing.config.models import SlaPolicy
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from routing.config.models import SlaPolicy
 from routing.decision import Decision
 from routing.engine import Router
 from storage.events import record_event
@@ -84,6 +84,11 @@ def route_lead(
     if lead.state == "offered" and _pending_offer(session, lead.id) is not None:
         return RouteResult(None, skipped="lead already has a pending offer")
 
+    # Derived fields (territory, score, tier) follow the config that routes the lead.
+    lead.fields = router.enrich(lead.fields)
+    lead.score = lead.fields.get("score")
+    lead.tier = lead.fields.get("tier")
+    lead.score_reasons = lead.fields.get("score_reasons")
     decision = decide(session, router, lead, now)
     row = DecisionRow(
         lead_id=lead.id,
@@ -136,14 +141,18 @@ def route_lead(
         )
         return RouteResult(decision)
     lead.state = "unrouted"
-    enqueue(
-        session,
-        key=f"lead:{lead.id}:unrouted:{row.id}",
-        kind="slack.unrouted_alert",
-        payload={"lead_id": lead.id},
-        now=now,
-        lead_id=lead.id,
-    )
+    # One alert per admin: a retry after a partial failure never repeats a sent one.
+    for admin in router.config.admins:
+        enqueue(
+            session,
+            key=f"lead:{lead.id}:unrouted:{row.id}:{admin}",
+            kind="slack.unrouted_alert",
+            payload={"lead_id": lead.id, "admin": admin},
+            now=now,
+            lead_id=lead.id,
+        )
+    if not router.config.admins:
+        record_event(session, lead_id=lead.id, kind="alert.no_admins", at=now)
     return RouteResult(decision)
 
 

@@ -37,6 +37,9 @@ class Lead(Base):
     accepted_at: Mapped[datetime | None]
     assignee: Mapped[str | None] = mapped_column(String(64), index=True)
     queue_id: Mapped[str | None] = mapped_column(String(64))
+    # The open-claim card in the queue's channel, once posted.
+    queue_channel: Mapped[str | None] = mapped_column(String(32))
+    queue_message_ts: Mapped[str | None] = mapped_column(String(32))
     score: Mapped[int | None]
     tier: Mapped[str | None] = mapped_column(String(32))
     score_reasons: Mapped[list[Any] | None] = mapped_column(JSONType)

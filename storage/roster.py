@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from routing.config.models import RoutingConfig
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from routing.config.models import RoutingConfig
 from routing.roster import RepLoad, Roster
 from storage.models import Offer, PoolState, RepPresence
 

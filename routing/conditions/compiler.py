@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from routing.conditions.errors import CheckResult, ConditionError, PathItem
-from routing.conditions.matchers import build_test
+from routing.conditions.matchers import CODE_FIELDS, build_test
 from routing.conditions.values import COLLECTION_TYPES, is_missing
 
 __all__ = ["COMBINATORS", "Condition", "compile_condition", "field_names"]
@@ -53,7 +53,15 @@ class _Node:
 class _Leaf(_Node):
     """One matcher on one field; handles missing values and list-valued fields."""
 
-    __slots__ = ("expected", "field", "matcher", "missing_result", "test", "universal")
+    __slots__ = (
+        "code_field",
+        "expected",
+        "field",
+        "matcher",
+        "missing_result",
+        "test",
+        "universal",
+    )
 
     def __init__(self, field: str, matcher: str, expected: Any, test: Callable[[Any], bool]):
         self.field = field
@@ -63,9 +71,13 @@ class _Leaf(_Node):
         self.missing_result = matcher == "exists" and expected is False
         # not_in on a list-valued field holds only when no item is in the list.
         self.universal = matcher == "not_in"
+        self.code_field = CODE_FIELDS.get(field) if matcher in ("eq", "in", "not_in") else None
 
     def check(self, fields: Fields) -> bool:
         value = fields.get(self.field)
+        if self.code_field is not None:
+            # "United States", "USA" and "us" all compare as the code US.
+            value = fields.get(self.code_field, value)
         if value is None:
             return self.missing_result
         if isinstance(value, str):

@@ -127,7 +127,27 @@ def _value_list(arg: Any, path: tuple[PathItem, ...], name: str) -> list[Any]:
     return [_scalar(item, (*path, i), "each value") for i, item in enumerate(arg)]
 
 
+# Equality on these fields compares normalised codes (SPEC §6): the leaf reads the
+# derived code field and the expected values are normalised the same way.
+CODE_FIELDS = {"country": "country_code", "state": "state_code"}
+
+
+def _normalise_codes(field: str, items: list[Any]) -> list[Any]:
+    from routing.normalize import country_code_for, state_code_for
+
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, str):
+            code = country_code_for(item) if field == "country" else state_code_for(item, None)
+            out.append(code or item)
+        else:
+            out.append(item)
+    return out
+
+
 def _membership(field: str, items: list[Any], path: tuple[PathItem, ...]) -> Test:
+    if field in CODE_FIELDS:
+        items = _normalise_codes(field, items)
     if field in POSTAL_FIELDS:
         try:
             postal = PostalSet(items)

@@ -44,6 +44,8 @@ def upgrade() -> None:
         sa.Column("accepted_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("assignee", sa.String(length=64), nullable=True),
         sa.Column("queue_id", sa.String(length=64), nullable=True),
+        sa.Column("queue_channel", sa.String(length=32), nullable=True),
+        sa.Column("queue_message_ts", sa.String(length=32), nullable=True),
         sa.Column("score", sa.Integer(), nullable=True),
         sa.Column("tier", sa.String(length=32), nullable=True),
         sa.Column(

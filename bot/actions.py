@@ -1,0 +1,47 @@
+"""Action ids and button values: one place, checked against manifest.yml in tests."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bot.errors import UserFacingError
+
+T = TypeVar("T", bound=BaseModel)
+
+
+class ActionId(StrEnum):
+    ACCEPT = "offer_accept"
+    DECLINE = "offer_decline"
+    OPEN_IN_SALESFORCE = "open_in_salesforce"
+    CLAIM = "queue_claim"
+
+
+class OfferRef(BaseModel):
+    """The value of Accept / Decline buttons."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    offer: int
+
+
+class LeadRef(BaseModel):
+    """The value of a queue card's Claim button."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    lead: int
+
+
+def encode(ref: BaseModel) -> str:
+    return ref.model_dump_json()
+
+
+def decode(model: type[T], value: str | None) -> T:
+    try:
+        return model.model_validate(json.loads(value or ""))
+    except (ValueError, ValidationError) as exc:
+        raise UserFacingError(
+            "That button is from an old or damaged message; open the lead with `/leads status`."
+        ) from exc

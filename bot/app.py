@@ -1,0 +1,28 @@
+"""The Bolt app factory. Never built at import time."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+
+from bot import listeners
+from bot.runtime import Runtime
+from bot.slack.client import make_web_client
+
+log = logging.getLogger(__name__)
+
+
+def create_bolt_app(rt: Runtime) -> App:
+    settings = rt.settings
+    app = App(
+        token=settings.slack_bot_token,
+        signing_secret=settings.slack_signing_secret,
+        client=make_web_client(settings.slack_bot_token, settings.slack_api_url, interactive=True),
+        # Ack first, then do the work on Bolt's listener threads.
+        process_before_response=False,
+        raise_error_for_unhandled_request=False,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    listeners.register(app, rt)
+    return app

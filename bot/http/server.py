@@ -1,0 +1,130 @@
+"""The HTTP server: Slack events, the lead webhook, health and metrics.
+
+Starlette on uvicorn. Bolt's listeners are synchronous, so every Bolt dispatch and
+every database call runs in the thread pool, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.http.lead_input import parse_lead
+from bot.http.serialize import lead_json
+from bot.runtime import Runtime
+from bot.services.leads import ingest_lead
+from storage.leads import find_lead
+from storage.migrate import is_at_head
+
+log = logging.getLogger(__name__)
+MAX_BODY = 1_000_000
+
+
+def _error(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+def create_http_app(rt: Runtime, bolt: App | None) -> Starlette:
+    def authorized(request: Request) -> JSONResponse | None:
+        expected = rt.settings.webhook_token
+        if not expected:
+            return _error(503, "the lead webhook is off: set LEADROUTER_WEBHOOK_TOKEN to enable it")
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip(), expected):
+            return _error(401, "missing or wrong bearer token (Authorization: Bearer <token>)")
+        return None
+
+    async def slack_events(request: Request) -> Response:
+        if bolt is None:
+            return _error(
+                503, "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"
+            )
+        body = await request.body()
+        bolt_response = await run_in_threadpool(bolt.dispatch, to_bolt_request(request, body))
+        return to_starlette_response(bolt_response)
+
+    async def post_lead(request: Request) -> Response:
+        denied = authorized(request)
+        if denied is not None:
+            return denied
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return _error(413, f"body larger than {MAX_BODY} bytes")
+        try:
+            payload = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return _error(400, f"body is not valid JSON: {exc}")
+        lead, errors = parse_lead(payload)
+        if lead is None:
+            status = 400 if errors and errors[0]["field"] == "body" else 422
+            return _error(status, "invalid lead", fields=errors)
+        result = await run_in_threadpool(
+            lambda: ingest_lead(
+                rt,
+                raw=lead.raw_fields(),
+                source="webhook",
+                external_id=lead.external_id,
+                salesforce_id=lead.salesforce_id,
+                idempotency_key=request.headers.get("idempotency-key") or None,
+                created_at=lead.created_at,
+            )
+        )
+        if result.created:
+            return JSONResponse({"id": result.public_id, "status": "accepted"}, status_code=202)
+        return JSONResponse({"id": result.public_id, "status": "duplicate"}, status_code=200)
+
+    async def get_lead(request: Request) -> Response:
+        denied = authorized(request)
+        if denied is not None:
+            return denied
+        ref = request.path_params["ref"]
+
+        def load() -> dict[str, Any] | None:
+            with rt.db.session() as session:
+                lead = find_lead(session, ref)
+                return lead_json(lead) if lead is not None else None
+
+        found = await run_in_threadpool(load)
+        if found is None:
+            return _error(404, f"no lead {ref!r} (use the short id like L-1042 or a Salesforce id)")
+        return JSONResponse(found)
+
+    async def healthz(request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def readyz(request: Request) -> Response:
+        def check() -> str | None:
+            try:
+                with rt.db.engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+                if not is_at_head(rt.db.engine):
+                    return "database migrations are not at head: run `leadrouter db upgrade`"
+            except Exception as exc:  # readiness reports any database failure
+                return f"database unreachable: {type(exc).__name__}"
+            return None
+
+        problem = await run_in_threadpool(check)
+        if problem:
+            return _error(503, problem)
+        return JSONResponse({"status": "ready", "config_version": rt.config.config.version})
+
+    routes = [
+        Route("/slack/events", slack_events, methods=["POST"]),
+        Route("/leads", post_lead, methods=["POST"]),
+        Route("/leads/{ref}", get_lead, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
+    return Starlette(routes=routes)

@@ -1,0 +1,14 @@
+"""Bolt listeners, one module per kind, each with ``register(app, rt)``."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.listeners import errors, offers, queues
+from bot.runtime import Runtime
+
+
+def register(app: App, rt: Runtime) -> None:
+    errors.register(app, rt)
+    offers.register(app, rt)
+    queues.register(app, rt)

@@ -1,0 +1,15 @@
+"""Which handler performs each kind of outbox row."""
+
+from __future__ import annotations
+
+from bot.outbox.slack_alerts import alert_unrouted, post_queue_card, update_queue_card
+from bot.outbox.slack_cards import post_offer_card, update_offer_card
+from bot.outbox.worker import Handler
+
+HANDLERS: dict[str, Handler] = {
+    "slack.offer_card": post_offer_card,
+    "slack.offer_update": update_offer_card,
+    "slack.queue_card": post_queue_card,
+    "slack.unrouted_alert": alert_unrouted,
+    "slack.queue_card_update": update_queue_card,
+}

@@ -1,0 +1,113 @@
+"""Drains the outbox: each row's side effect done once, retried on failure.
+
+A handler either returns a result (the row is done), raises ``Defer`` (try again
+later without counting an attempt), raises ``GiveUp`` (visibly dead), or fails
+with a Slack error that is classified into retry-after, backoff or give-up.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.errors import UserFacingError
+from bot.runtime import Runtime
+from bot.slack.errors import classify
+from storage import outbox
+from storage.events import record_event
+from storage.outbox import Claimed
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Runtime, Claimed], dict[str, Any]]
+
+
+class Defer(Exception):
+    def __init__(self, reason: str, delay: timedelta = timedelta(seconds=1)) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.delay = delay
+
+
+class GiveUp(Exception):
+    """The side effect can never succeed; recorded and shown, not retried."""
+
+
+@dataclass
+class OutboxWorker:
+    rt: Runtime
+    handlers: dict[str, Handler]
+    batch: int = 20
+
+    def drain(self, max_rounds: int = 50) -> int:
+        """Process due rows until none are left (bounded); returns how many ran."""
+        done = 0
+        for _ in range(max_rounds):
+            items = outbox.claim_batch(self.rt.db, now=self.rt.clock.now(), limit=self.batch)
+            if not items:
+                break
+            for item in items:
+                self.process(item)
+                done += 1
+        return done
+
+    def process(self, item: Claimed) -> None:
+        handler = self.handlers.get(item.kind)
+        now = self.rt.clock.now()
+        try:
+            if handler is None:
+                raise GiveUp(f"no handler for outbox kind {item.kind!r}")
+            result = handler(self.rt, item)
+        except Defer as exc:
+            with self.rt.db.session() as s:
+                outbox.retry_later(
+                    s, item.id, error=exc.reason, at=now + exc.delay, count_attempt=False
+                )
+            return
+        except (GiveUp, UserFacingError) as exc:
+            self._give_up(item, str(exc))
+            return
+        except SlackApiError as exc:
+            failure = classify(exc)
+            if failure.permanent:
+                self._give_up(item, f"Slack said {failure.error}")
+                return
+            delay = (
+                timedelta(seconds=failure.retry_after)
+                if failure.retry_after is not None
+                else outbox.backoff(item.attempts)
+            )
+            self._retry(item, failure.describe(), delay)
+            return
+        except Exception as exc:  # a bug or an outage: keep the row, retry with backoff
+            log.exception("outbox_handler_failed", extra={"key": item.key, "kind": item.kind})
+            self._retry(item, f"{type(exc).__name__}: {exc}", outbox.backoff(item.attempts))
+            return
+        with self.rt.db.session() as s:
+            outbox.complete(s, item.id, now=self.rt.clock.now(), result=result)
+
+    def _retry(self, item: Claimed, error: str, delay: timedelta) -> None:
+        now = self.rt.clock.now()
+        if item.attempts >= outbox.MAX_ATTEMPTS:
+            self._give_up(item, f"gave up after {item.attempts} attempts: {error}")
+            return
+        log.warning(
+            "outbox_retry",
+            extra={"key": item.key, "error": error, "delay_s": delay.total_seconds()},
+        )
+        with self.rt.db.session() as s:
+            outbox.retry_later(s, item.id, error=error, at=now + delay)
+
+    def _give_up(self, item: Claimed, error: str) -> None:
+        log.error("outbox_gave_up", extra={"key": item.key, "error": error})
+        now = self.rt.clock.now()
+        with self.rt.db.session() as s:
+            outbox.give_up(s, item.id, error=error, now=now)
+            record_event(
+                s, lead_id=item.lead_id, kind="delivery.failed", at=now, key=item.key, error=error
+            )

@@ -1,0 +1,45 @@
+"""Everything a running bot shares: built once in ``build_runtime``, never at import."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from slack_sdk import WebClient
+
+from bot.clock import Clock, SystemClock
+from bot.config_store import ConfigStore
+from bot.settings import Settings
+from bot.slack.client import make_web_client
+from bot.slack.users import SlackDirectory
+from storage.db import Database
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    config: ConfigStore
+    clock: Clock
+    slack: WebClient
+    directory: SlackDirectory
+    # Set when new outbox work is committed, so delivery does not wait for the next tick.
+    outbox_ready: threading.Event = field(default_factory=threading.Event)
+
+    def wake_outbox(self) -> None:
+        self.outbox_ready.set()
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    config: ConfigStore | None = None,
+    clock: Clock | None = None,
+    db: Database | None = None,
+) -> Runtime:
+    clock = clock or SystemClock()
+    db = db or Database(settings.database_url)
+    config = config or ConfigStore(settings.config_path)
+    slack = make_web_client(settings.slack_bot_token, settings.slack_api_url)
+    directory = SlackDirectory(db, slack, config, clock)
+    return Runtime(settings, db, config, clock, slack, directory)

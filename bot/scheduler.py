@@ -1,0 +1,43 @@
+"""APScheduler as an in-process ticker; durable state lives in our own tables."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.runtime import Runtime
+from bot.services.leads import sweep_new_leads
+
+log = logging.getLogger(__name__)
+
+
+def _guarded(name: str, fn: Callable[[], object]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            fn()
+        except Exception:  # one failed tick must not stop the ticker
+            log.exception("job_failed", extra={"job": name})
+
+    return run
+
+
+def build_scheduler(rt: Runtime) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(
+        timezone="UTC",
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
+    )
+    scheduler.add_job(
+        _guarded("sweep_new_leads", lambda: sweep_new_leads(rt)),
+        "interval",
+        seconds=2,
+        id="sweep_new_leads",
+    )
+    scheduler.add_job(
+        _guarded("reload_config", rt.config.reload_if_changed),
+        "interval",
+        seconds=2,
+        id="reload_config",
+    )
+    return scheduler

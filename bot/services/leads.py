@@ -1,0 +1,122 @@
+"""Lead use cases: ingest, route, accept, decline. Store first, then act."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.errors import NotAQueueMember
+from bot.runtime import Runtime
+from routing.normalize import normalize_lead
+from storage.assign import RouteResult, route_lead
+from storage.claims import ClaimResult, claim_lead
+from storage.leads import store_lead
+from storage.locking import for_update
+from storage.models import Lead
+from storage.offers import OfferAction, accept_offer, decline_offer
+
+log = logging.getLogger(__name__)
+# A lead still `new` this long after arrival lost its routing to a crash: retry it.
+STALE_NEW = timedelta(seconds=5)
+
+
+@dataclass(frozen=True)
+class Ingested:
+    lead_id: int
+    public_id: str
+    created: bool
+
+
+def ingest_lead(
+    rt: Runtime,
+    *,
+    raw: dict[str, Any],
+    source: str,
+    external_id: str | None = None,
+    salesforce_id: str | None = None,
+    idempotency_key: str | None = None,
+    created_at: datetime | None = None,
+) -> Ingested:
+    now = rt.clock.now()
+    fields = normalize_lead(raw)
+    with rt.db.session() as session:
+        stored = store_lead(
+            session,
+            fields=fields,
+            raw=raw,
+            source=source,
+            received_at=now,
+            created_at=created_at,
+            external_id=external_id,
+            salesforce_id=salesforce_id,
+            idempotency_key=idempotency_key,
+        )
+        result = Ingested(stored.lead.id, stored.lead.public_id, stored.created)
+    if result.created:
+        try:
+            route(rt, result.lead_id)
+        except Exception:  # the lead is stored; the sweeper routes it on the next tick
+            log.exception("routing_failed_will_retry", extra={"lead": result.public_id})
+    return result
+
+
+def route(rt: Runtime, lead_id: int, *, actor: str | None = None) -> RouteResult:
+    with rt.db.session() as session:
+        result = route_lead(session, rt.config.router, lead_id, rt.clock.now(), actor=actor)
+    rt.wake_outbox()
+    return result
+
+
+def accept(rt: Runtime, offer_id: int, rep_id: str) -> OfferAction:
+    with rt.db.session() as session:
+        action = accept_offer(session, offer_id, rep_id, rt.clock.now())
+    if action.changed:
+        rt.wake_outbox()
+    return action
+
+
+def decline(rt: Runtime, offer_id: int, rep_id: str, reason: str | None) -> OfferAction:
+    """Decline and re-route at once, in one transaction: the lead is never ownerless."""
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        action = decline_offer(session, offer_id, rep_id, now, reason=reason)
+        if action.changed and action.lead is not None:
+            route_lead(session, rt.config.router, action.lead.id, now, actor=rep_id)
+    if action.changed:
+        rt.wake_outbox()
+    return action
+
+
+def sweep_new_leads(rt: Runtime, limit: int = 50) -> int:
+    """Route leads whose routing was interrupted (crash, outage) after they were stored."""
+    cutoff = rt.clock.now() - STALE_NEW
+    with rt.db.session() as session:
+        stmt = (
+            select(Lead.id)
+            .where(Lead.state == "new", Lead.received_at <= cutoff)
+            .order_by(Lead.id)
+            .limit(limit)
+        )
+        ids = list(session.scalars(for_update(session, stmt, skip_locked=True)))
+    for lead_id in ids:
+        route(rt, lead_id, actor="sweeper")
+    return len(ids)
+
+
+def claim(rt: Runtime, lead_id: int, rep_id: str) -> ClaimResult:
+    """Claim a queued lead; membership is checked here, the race inside storage."""
+    config = rt.config.config
+    with rt.db.session() as session:
+        lead = session.get(Lead, lead_id)
+        if lead is None:
+            return ClaimResult("unknown")
+        if lead.queue_id and rep_id not in config.queue_member_ids(lead.queue_id):
+            raise NotAQueueMember(lead.queue_id)
+        result = claim_lead(session, lead_id, rep_id, rt.clock.now())
+    if result.status == "claimed":
+        rt.wake_outbox()
+    return result

@@ -1,0 +1,176 @@
+"""The assignment card: one message per offer, updated in place as it changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.actions import ActionId, OfferRef, encode
+from bot.views.text import (
+    FIELD_TEXT,
+    HEADER_TEXT,
+    SECTION_TEXT,
+    clock_time,
+    cut,
+    escape,
+    human_duration,
+)
+
+
+@dataclass(frozen=True)
+class CardData:
+    lead_public_id: str
+    fields: dict[str, Any]
+    offer_id: int
+    rep_id: str
+    rep_slack_id: str | None
+    rep_timezone: str | None
+    outcome: str  # pending | accepted | declined | timed_out | revoked
+    offered_at: datetime
+    deadline: datetime | None
+    responded_at: datetime | None
+    rule: str | None
+    why: str | None
+    reason: str | None = None
+    salesforce_url: str | None = None
+    score_reasons: list[Any] = field(default_factory=list)
+
+
+def lead_name(fields: dict[str, Any]) -> str:
+    name = " ".join(str(fields[k]) for k in ("first_name", "last_name") if fields.get(k))
+    return name or str(fields.get("email") or "Unnamed lead")
+
+
+def _who(fields: dict[str, Any]) -> str:
+    parts = [f"*{escape(lead_name(fields))}*"]
+    if fields.get("title"):
+        parts.append(escape(str(fields["title"])))
+    if fields.get("company"):
+        parts.append(f"at *{escape(str(fields['company']))}*")
+    return " ".join(parts)
+
+
+def _location(fields: dict[str, Any]) -> str | None:
+    bits = [str(fields[k]) for k in ("city", "state", "country") if fields.get(k)]
+    return ", ".join(bits) if bits else None
+
+
+def _facts(fields: dict[str, Any]) -> list[str]:
+    facts = []
+    if fields.get("employees") not in (None, ""):
+        facts.append(f"*Size*\n{fields['employees']} employees")
+    if fields.get("industry"):
+        facts.append(f"*Industry*\n{escape(str(fields['industry']))}")
+    location = _location(fields)
+    if location:
+        facts.append(f"*Location*\n{escape(location)}")
+    if fields.get("lead_source"):
+        facts.append(f"*Source*\n{escape(str(fields['lead_source']))}")
+    if fields.get("score") is not None:
+        tier = f" (tier {fields['tier']})" if fields.get("tier") else ""
+        facts.append(f"*Score*\n{fields['score']}{tier}")
+    if fields.get("email"):
+        facts.append(f"*Email*\n{escape(str(fields['email']))}")
+    return [cut(f, FIELD_TEXT) for f in facts[:10]]
+
+
+def lead_summary_blocks(fields: dict[str, Any]) -> list[Block]:
+    """Who the lead is and the key facts: shared by every card."""
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=cut(_who(fields), SECTION_TEXT)))
+    ]
+    facts = _facts(fields)
+    if facts:
+        blocks.append(SectionBlock(fields=[MarkdownTextObject(text=f) for f in facts]))
+    return blocks
+
+
+def _status_line(card: CardData) -> str:
+    mention = f"<@{card.rep_slack_id}>" if card.rep_slack_id else card.rep_id
+    if card.outcome == "accepted" and card.responded_at is not None:
+        took = human_duration(card.responded_at - card.offered_at)
+        return f":white_check_mark: Accepted by {mention} in {took}"
+    if card.outcome == "declined":
+        why = f": {escape(card.reason)}" if card.reason else ""
+        return f":leftwards_arrow_with_hook: Declined by {mention}{why}. Passed on."
+    if card.outcome == "timed_out":
+        return f":hourglass: Not accepted in time by {mention}. Passed on."
+    if card.outcome == "revoked":
+        why = f" ({escape(card.reason)})" if card.reason else ""
+        return f":twisted_rightwards_arrows: Reassigned away from {mention}{why}"
+    if card.deadline is not None:
+        return f":alarm_clock: Accept by *{clock_time(card.deadline, card.rep_timezone)}*"
+    return ":inbox_tray: New lead for you"
+
+
+def render_offer_card(card: CardData) -> tuple[str, list[Block]]:
+    """The fallback text (notifications, screen readers) and the blocks."""
+    fields = card.fields
+    text = f"New lead {card.lead_public_id}: {lead_name(fields)}"
+    if fields.get("company"):
+        text += f" ({fields['company']})"
+    blocks: list[Block] = [
+        HeaderBlock(
+            text=PlainTextObject(
+                text=cut(f"{card.lead_public_id} · {lead_name(fields)}", HEADER_TEXT)
+            )
+        ),
+        *lead_summary_blocks(fields),
+    ]
+    reasons = [f"{r[0]} (+{r[1]})" for r in card.score_reasons[:3] if len(r) == 2]
+    context = []
+    if card.why:
+        context.append(f"*Why you:* {escape(card.why)}")
+    if reasons:
+        context.append("*Score:* " + escape(", ".join(reasons)))
+    local = _lead_local_time(fields, card.offered_at)
+    if local:
+        context.append(f"*Their time:* {local}")
+    if context:
+        blocks.append(
+            ContextBlock(elements=[MarkdownTextObject(text=cut(c, 2000)) for c in context])
+        )
+    blocks.append(DividerBlock())
+    blocks.append(SectionBlock(block_id="status", text=MarkdownTextObject(text=_status_line(card))))
+    buttons: list[ButtonElement] = []
+    if card.outcome == "pending":
+        value = encode(OfferRef(offer=card.offer_id))
+        buttons += [
+            ButtonElement(text="Accept", action_id=ActionId.ACCEPT, value=value, style="primary"),
+            ButtonElement(text="Decline", action_id=ActionId.DECLINE, value=value),
+        ]
+    if card.salesforce_url:
+        buttons.append(
+            ButtonElement(
+                text="Open in Salesforce",
+                action_id=ActionId.OPEN_IN_SALESFORCE,
+                url=card.salesforce_url,
+            )
+        )
+    if buttons:
+        blocks.append(ActionsBlock(block_id="offer_actions", elements=buttons))
+    return text, blocks
+
+
+def _lead_local_time(fields: dict[str, Any], at: datetime) -> str | None:
+    tz = fields.get("timezone")
+    if not tz:
+        return None
+    try:
+        return clock_time(at, str(tz)) + f" ({ZoneInfo(str(tz)).key})"
+    except (KeyError, ValueError):
+        return None

@@ -1,0 +1,62 @@
+"""Claiming a lead from an open-claim queue: the first eligible member wins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.events import record_event
+from storage.locking import for_update
+from storage.models import Lead, Offer
+from storage.outbox import enqueue
+
+ClaimStatus = Literal["claimed", "already_claimed", "not_queued", "unknown"]
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    status: ClaimStatus
+    lead: Lead | None = None
+    owner: str | None = None
+
+
+def claim_lead(session: Session, lead_id: int, rep_id: str, now: datetime) -> ClaimResult:
+    """Caller checks membership; this makes the claim itself race-free."""
+    stmt = select(Lead).where(Lead.id == lead_id).execution_options(populate_existing=True)
+    lead = session.scalars(for_update(session, stmt)).first()
+    if lead is None:
+        return ClaimResult("unknown")
+    if lead.state != "queued":
+        if lead.assignee:
+            return ClaimResult("already_claimed", lead, lead.assignee)
+        return ClaimResult("not_queued", lead)
+    lead.state = "accepted"
+    lead.assignee = rep_id
+    lead.accepted_at = now
+    # A claim is an offer accepted on the spot: time-to-acknowledge counts from routing.
+    offer = Offer(
+        lead_id=lead.id,
+        rep_id=rep_id,
+        offered_at=lead.routed_at or lead.received_at,
+        responded_at=now,
+        outcome="accepted",
+        reason=f"claimed from queue {lead.queue_id}",
+    )
+    session.add(offer)
+    session.flush()
+    record_event(
+        session, lead_id=lead.id, kind="queue.claimed", at=now, actor=rep_id, queue=lead.queue_id
+    )
+    enqueue(
+        session,
+        key=f"lead:{lead.id}:claimed",
+        kind="slack.queue_card_update",
+        payload={"lead_id": lead.id},
+        now=now,
+        lead_id=lead.id,
+    )
+    return ClaimResult("claimed", lead, rep_id)
