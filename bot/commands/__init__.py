@@ -1,0 +1,9 @@
+"""CLI subcommands. Each module has ``add_parser(subparsers)`` setting ``handler``."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from bot.commands import db, demo, run, validate
+
+COMMANDS: list[ModuleType] = [run, demo, validate, db]

@@ -1,0 +1,49 @@
+"""``leadrouter run``: the bot for real, in HTTP mode."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from routing.config.loader import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("run", help="run the bot: HTTP server, workers, scheduler")
+    parser.add_argument("--config", type=Path, help="routing.yml (default LEADROUTER_CONFIG)")
+    parser.add_argument("--port", type=int, help="HTTP port (default PORT or 3000)")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from bot.runtime import build_runtime
+    from bot.service import BotService
+    from bot.settings import Settings
+
+    overrides: dict[str, object] = {}
+    if args.config:
+        overrides["config_path"] = args.config
+    if args.port:
+        overrides["port"] = args.port
+    settings = Settings.from_env(**overrides)
+    missing = settings.missing_for_slack()
+    if missing:
+        print("Slack is not configured; set " + " and ".join(missing), file=sys.stderr)
+        return 2
+    try:
+        rt = build_runtime(settings)
+    except ConfigError as err:
+        print(f"{settings.config_path} has errors:\n{err}", file=sys.stderr)
+        return 1
+    except FileNotFoundError:
+        print(f"no config at {settings.config_path}; set LEADROUTER_CONFIG", file=sys.stderr)
+        return 1
+    service = BotService(rt)
+    service.migrate()
+    log.info("starting", extra={"port": settings.port, "config": rt.config.config.version})
+    service.serve_forever()
+    return 0
