@@ -35,3 +35,21 @@ class ManualClock:
     def set(self, value: datetime) -> None:
         with self._lock:
             self._now = value
+
+
+class CompressedClock:
+    """Demo time: starts at ``start`` and runs ``speed`` times faster than real time."""
+
+    def __init__(self, start: datetime, speed: float) -> None:
+        import time
+
+        self._monotonic = time.monotonic
+        self._t0 = time.monotonic()
+        self.start = start
+        self.speed = speed
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=(self._monotonic() - self._t0) * self.speed)
+
+    def real_seconds(self, demo: timedelta) -> float:
+        return demo.total_seconds() / self.speed

@@ -1,0 +1,1 @@
+"""``leadrouter demo``: SQLite, the Slack emulator, simulated reps, a live feed."""
