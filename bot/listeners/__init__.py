@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import errors, offers, queues
+from bot.listeners import commands, errors, offers, queues
 from bot.runtime import Runtime
 
 
@@ -12,3 +12,4 @@ def register(app: App, rt: Runtime) -> None:
     errors.register(app, rt)
     offers.register(app, rt)
     queues.register(app, rt)
+    commands.register(app, rt)

@@ -181,3 +181,22 @@ def test_health_and_readiness(stack: Stack) -> None:
     assert stack.http.get("/healthz").status_code == 200
     ready = stack.http.get("/readyz")
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
+
+
+def test_slash_status_and_why(stack: Stack) -> None:
+    lead_id = stack.post_lead(US_LEAD).json()["id"]
+    stack.wait_for_card("U_ALICE")
+    response = stack.emu.slash("U_ALICE", "/leads", f"status {lead_id}")
+    assert response.status_code == 200
+    reply = stack.emu.wait_for(lambda: stack.emu.ephemerals("U_ALICE"))[-1]
+    assert f"*{lead_id}*" in reply["text"] and "offered" in reply["text"]
+    stack.emu.slash("U_ALICE", "/leads", f"why {lead_id}")
+    reply = stack.emu.wait_for(
+        lambda: len(stack.emu.ephemerals("U_ALICE")) >= 2 and stack.emu.ephemerals("U_ALICE")
+    )[-1]
+    assert "pool sdr" in reply["text"]
+    stack.emu.slash("U_ALICE", "/leads", "status L-9999")
+    reply = stack.emu.wait_for(
+        lambda: len(stack.emu.ephemerals("U_ALICE")) >= 3 and stack.emu.ephemerals("U_ALICE")
+    )[-1]
+    assert "No lead `L-9999`" in reply["text"]

@@ -1,0 +1,27 @@
+"""The ``/leads`` slash command: parse, ack at once, answer ephemerally."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_bolt.context.respond import Respond
+
+from bot.runtime import Runtime
+from bot.slash import SlashContext, dispatch
+
+COMMAND = "/leads"
+
+
+def register(app: App, rt: Runtime) -> None:
+    @app.command(COMMAND)
+    def on_leads(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        ack()
+        ctx = SlashContext(
+            rt=rt,
+            user_id=str(command.get("user_id", "")),
+            channel_id=str(command.get("channel_id", "")),
+            text=str(command.get("text", "")),
+        )
+        reply = dispatch(ctx)
+        respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")

@@ -1,0 +1,48 @@
+"""What every ``/leads`` subcommand receives and returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.errors import NotARep, UserFacingError
+from bot.runtime import Runtime
+from storage.leads import find_lead
+from storage.models import Lead
+
+
+@dataclass
+class SlashContext:
+    rt: Runtime
+    user_id: str
+    channel_id: str
+    text: str
+
+    def rep(self) -> str:
+        """The caller's rep id; NotARep when they are not in routing.yml."""
+        rep_id = self.rt.directory.rep_for(self.user_id)
+        if rep_id is None:
+            raise NotARep(self.user_id)
+        return rep_id
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    blocks: list[Any] | None = field(default=None)
+
+
+class Usage(UserFacingError):
+    """Wrong arguments: the message is the usage line."""
+
+
+def load_lead(ctx: SlashContext, ref: str) -> Lead:
+    with ctx.rt.db.session() as session:
+        lead = find_lead(session, ref)
+        if lead is None:
+            raise UserFacingError(
+                f"No lead `{ref}`. Use the short id (like `L-1042`) or the Salesforce id."
+            )
+        # Touch relationships inside the session so callers can read them after it.
+        _ = lead.offers, lead.decisions
+        return lead

@@ -1,0 +1,82 @@
+"""Read-only subcommands: mine, status, why."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.slash.base import Reply, SlashContext, Usage, load_lead
+from bot.views.card import lead_name
+from bot.views.text import human_duration
+from storage.models import Lead, Offer
+
+MINE_LIMIT = 20
+
+
+def _one_lead_arg(args: list[str], usage: str) -> str:
+    if len(args) != 1:
+        raise Usage(usage)
+    return args[0]
+
+
+def mine(ctx: SlashContext, args: list[str]) -> Reply:
+    rep_id = ctx.rep()
+    with ctx.rt.db.session() as session:
+        pending = session.scalars(
+            select(Offer).where(Offer.rep_id == rep_id, Offer.outcome == "pending")
+        ).all()
+        pending_lines = []
+        for offer in pending:
+            lead = session.get(Lead, offer.lead_id)
+            if lead is not None:
+                due = f", accept by {offer.deadline:%H:%M} UTC" if offer.deadline else ""
+                pending_lines.append(f"• *{lead.public_id}* {lead_name(lead.fields)}{due}")
+        accepted = session.scalars(
+            select(Lead)
+            .where(Lead.assignee == rep_id, Lead.state == "accepted")
+            .order_by(Lead.accepted_at.desc())
+            .limit(MINE_LIMIT)
+        ).all()
+        accepted_lines = [f"• *{lead.public_id}* {lead_name(lead.fields)}" for lead in accepted]
+    parts = [
+        "*Waiting for you*\n" + ("\n".join(pending_lines) or "Nothing pending."),
+        f"*Yours (latest {MINE_LIMIT})*\n" + ("\n".join(accepted_lines) or "None yet."),
+    ]
+    return Reply("\n\n".join(parts))
+
+
+def status(ctx: SlashContext, args: list[str]) -> Reply:
+    lead = load_lead(ctx, _one_lead_arg(args, "status LEAD"))
+    lines = [f"*{lead.public_id}* {lead_name(lead.fields)}: *{lead.state}*"]
+    if lead.assignee:
+        lines.append(f"Owner: {lead.assignee}")
+    if lead.queue_id and lead.state == "queued":
+        lines.append(f"Open for claim in {lead.queue_id}")
+    for offer in lead.offers:
+        took = (
+            f" after {human_duration(offer.responded_at - offer.offered_at)}"
+            if offer.responded_at
+            else ""
+        )
+        reason = f" ({offer.reason})" if offer.reason else ""
+        lines.append(f"• offered to {offer.rep_id}: {offer.outcome}{took}{reason}")
+    return Reply("\n".join(lines))
+
+
+def why(ctx: SlashContext, args: list[str]) -> Reply:
+    lead = load_lead(ctx, _one_lead_arg(args, "why LEAD"))
+    if not lead.decisions:
+        return Reply(f"{lead.public_id} has not been routed yet.")
+    lines = [f"*Why {lead.public_id} went where it went*"]
+    for decision in lead.decisions:
+        lines.append(
+            f"• {decision.decided_at:%Y-%m-%d %H:%M} UTC, config {decision.config_version}: "
+            f"{decision.reason}"
+        )
+        for step in decision.trace:
+            if step.get("step") == "target" and step.get("candidates"):
+                skipped = [
+                    f"{c['rep']} ({c['why']})" for c in step["candidates"] if not c.get("eligible")
+                ]
+                if skipped:
+                    lines.append(f"   skipped in {step.get('target')}: " + ", ".join(skipped))
+    return Reply("\n".join(lines))
