@@ -8,6 +8,7 @@ from bot.slash.base import Reply, SlashContext, Usage, load_lead
 from bot.views.card import lead_name
 from bot.views.text import human_duration
 from storage.models import Lead, Offer
+from storage.outbox import pending_for_lead
 
 MINE_LIMIT = 20
 
@@ -59,6 +60,14 @@ def status(ctx: SlashContext, args: list[str]) -> Reply:
         )
         reason = f" ({offer.reason})" if offer.reason else ""
         lines.append(f"• offered to {offer.rep_id}: {offer.outcome}{took}{reason}")
+    with ctx.rt.db.session() as session:
+        for item in pending_for_lead(session, lead.id):
+            if item.status == "dead":
+                lines.append(f":x: Delivery failed ({item.kind}): {item.last_error}")
+            elif item.last_error:
+                lines.append(
+                    f":hourglass: Retrying {item.kind} (attempt {item.attempts}): {item.last_error}"
+                )
     return Reply("\n".join(lines))
 
 

@@ -1,0 +1,111 @@
+"""Slack failures slow delivery down or fail visibly; they never drop or double a card."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+import bot.outbox.slack_cards as slack_cards
+from storage.models import Event, OutboxItem
+from tests.e2e.harness import Stack
+from tests.e2e.test_walking_skeleton import US_LEAD
+
+
+def card_posts(stack: Stack) -> list:
+    return [c for c in stack.emu.calls("chat.postMessage") if c.status == 200 and c.response["ok"]]
+
+
+def test_rate_limited_post_is_retried_after_retry_after(stack: Stack) -> None:
+    stack.emu.fail_next("chat.postMessage", error="ratelimited", retry_after=1)
+    started = time.monotonic()
+    stack.post_lead(US_LEAD)
+    card = stack.wait_for_card("U_ALICE", timeout=8)
+    assert time.monotonic() - started >= 0.9  # waited out Retry-After
+    assert "Dana Scully" in card["text"]
+    attempts = stack.emu.calls("chat.postMessage")
+    assert [c.status for c in attempts] == [429, 200]
+    assert len(stack.emu.messages(card["channel"])) == 1
+
+
+def test_server_errors_are_retried_and_card_arrives_once(stack: Stack) -> None:
+    # slack_sdk's own retry handler absorbs two 500s, the outbox the third.
+    stack.emu.fail_next("chat.postMessage", status=500, times=3)
+    stack.post_lead(US_LEAD)
+    card = stack.wait_for_card("U_ALICE", timeout=10)
+    assert len(card_posts(stack)) == 1
+    assert len(stack.emu.messages(card["channel"])) == 1
+
+
+def test_rep_missing_from_slack_fails_visibly(stack: Stack) -> None:
+    stack.emu.state.users.pop("U_ALICE")  # alice left the workspace
+    lead_id = stack.post_lead(US_LEAD).json()["id"]
+
+    def dead() -> OutboxItem | None:
+        with stack.rt.db.session() as session:
+            return session.scalars(
+                select(OutboxItem).where(
+                    OutboxItem.kind == "slack.offer_card", OutboxItem.status == "dead"
+                )
+            ).first()
+
+    item = stack.emu.wait_for(dead)
+    assert "alice" in (item.last_error or "") and "users_not_found" in (item.last_error or "")
+    with stack.rt.db.session() as session:
+        kinds = [e.kind for e in session.scalars(select(Event).order_by(Event.id))]
+    assert "delivery.failed" in kinds
+    stack.emu.slash("U_BOB", "/leads", f"status {lead_id}")
+    reply = stack.emu.wait_for(lambda: stack.emu.ephemerals("U_BOB"))[-1]
+    assert "Delivery failed" in reply["text"]
+
+
+def test_crash_after_slack_answered_does_not_post_twice(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process dies after chat.postMessage returned and before the commit."""
+    real_record = slack_cards._record
+    crashes = []
+
+    def crash_once(*args: object, **kwargs: object) -> None:
+        if not crashes:
+            crashes.append(args)
+            raise RuntimeError("simulated crash before commit")
+        real_record(*args, **kwargs)
+
+    monkeypatch.setattr(slack_cards, "_record", crash_once)
+    stack.post_lead(US_LEAD)
+    card = stack.wait_for_card("U_ALICE")
+
+    # The failed attempt's row is retried after its backoff (1 s); the retry must find
+    # the posted card by its metadata and adopt it instead of posting again.
+    def recorded() -> OutboxItem | None:
+        with stack.rt.db.session() as session:
+            row = session.scalars(
+                select(OutboxItem).where(OutboxItem.kind == "slack.offer_card")
+            ).one()
+            return row if row.status == "done" else None
+
+    done = stack.emu.wait_for(recorded, timeout=8)
+    assert done.result is not None and done.result.get("recovered") is True
+    assert done.result["ts"] == card["ts"]
+    assert len(card_posts(stack)) == 1
+    assert crashes
+
+
+def test_lease_expiry_lets_another_worker_finish(stack: Stack) -> None:
+    """A worker that claimed a row and died: the row is picked up after its lease."""
+    from storage import outbox
+
+    stack.bot.pump.stop()  # only our hand-driven worker runs now
+    stack.post_lead(US_LEAD)
+    now = stack.rt.clock.now()
+    [claimed] = outbox.claim_batch(stack.rt.db, now=now, limit=5, lease=timedelta(seconds=30))
+    # ... and that worker dies here. Nothing is due until the lease runs out:
+    assert outbox.claim_batch(stack.rt.db, now=now + timedelta(seconds=5)) == []
+    [again] = outbox.claim_batch(stack.rt.db, now=now + timedelta(seconds=31))
+    assert again.id == claimed.id and again.attempts == 2
+    stack.bot.worker.process(again)
+    card = stack.wait_for_card("U_ALICE")
+    assert len(card_posts(stack)) == 1 and card["ts"]
