@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.clock import Clock, SystemClock
 from bot.config_store import ConfigStore
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.client import make_web_client
 from bot.slack.users import SlackDirectory
@@ -25,6 +26,7 @@ class Runtime:
     directory: SlackDirectory
     # Set when new outbox work is committed, so delivery does not wait for the next tick.
     outbox_ready: threading.Event = field(default_factory=threading.Event)
+    metrics: Metrics = field(default_factory=Metrics)
 
     def wake_outbox(self) -> None:
         self.outbox_ready.set()

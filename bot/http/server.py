@@ -120,11 +120,15 @@ def create_http_app(rt: Runtime, bolt: App | None) -> Starlette:
             return _error(503, problem)
         return JSONResponse({"status": "ready", "config_version": rt.config.config.version})
 
+    async def metrics(request: Request) -> Response:
+        return Response(rt.metrics.render(), media_type="text/plain; version=0.0.4")
+
     routes = [
         Route("/slack/events", slack_events, methods=["POST"]),
         Route("/leads", post_lead, methods=["POST"]),
         Route("/leads/{ref}", get_lead, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
     ]
     return Starlette(routes=routes)

@@ -86,6 +86,7 @@ def post_offer_card(rt: Runtime, item: Claimed) -> dict[str, Any]:
         offer = session.get(Offer, offer_id)
         assert offer is not None
         text, blocks = render_offer_card(load_card(rt, session, offer, slack_id))
+        offered_at = offer.offered_at
     response = rt.slack.chat_postMessage(
         channel=dm or slack_id,
         text=text,
@@ -96,6 +97,7 @@ def post_offer_card(rt: Runtime, item: Claimed) -> dict[str, Any]:
     )
     channel, ts = str(response["channel"]), str(response["ts"])
     _record(rt, offer_id, rep_id, channel, ts)
+    rt.metrics.card_seconds.observe(max(0.0, (rt.clock.now() - offered_at).total_seconds()))
     return {"channel": channel, "ts": ts}
 
 

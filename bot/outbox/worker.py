@@ -90,6 +90,7 @@ class OutboxWorker:
             return
         with self.rt.db.session() as s:
             outbox.complete(s, item.id, now=self.rt.clock.now(), result=result)
+        self.rt.metrics.deliveries.labels(item.kind, "done").inc()
 
     def _retry(self, item: Claimed, error: str, delay: timedelta) -> None:
         now = self.rt.clock.now()
@@ -102,9 +103,11 @@ class OutboxWorker:
         )
         with self.rt.db.session() as s:
             outbox.retry_later(s, item.id, error=error, at=now + delay)
+        self.rt.metrics.deliveries.labels(item.kind, "retry").inc()
 
     def _give_up(self, item: Claimed, error: str) -> None:
         log.error("outbox_gave_up", extra={"key": item.key, "error": error})
+        self.rt.metrics.deliveries.labels(item.kind, "dead").inc()
         now = self.rt.clock.now()
         with self.rt.db.session() as s:
             outbox.give_up(s, item.id, error=error, now=now)

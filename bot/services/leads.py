@@ -56,6 +56,7 @@ def ingest_lead(
             idempotency_key=idempotency_key,
         )
         result = Ingested(stored.lead.id, stored.lead.public_id, stored.created)
+    rt.metrics.leads_received.labels(source, "new" if result.created else "duplicate").inc()
     if result.created:
         try:
             route(rt, result.lead_id)
@@ -65,8 +66,10 @@ def ingest_lead(
 
 
 def route(rt: Runtime, lead_id: int, *, actor: str | None = None) -> RouteResult:
-    with rt.db.session() as session:
+    with rt.metrics.routing_seconds.time(), rt.db.session() as session:
         result = route_lead(session, rt.config.router, lead_id, rt.clock.now(), actor=actor)
+    if result.decision is not None:
+        rt.metrics.decisions.labels(result.decision.outcome).inc()
     rt.wake_outbox()
     return result
 
@@ -75,6 +78,7 @@ def accept(rt: Runtime, offer_id: int, rep_id: str) -> OfferAction:
     with rt.db.session() as session:
         action = accept_offer(session, offer_id, rep_id, rt.clock.now())
     if action.changed:
+        rt.metrics.responses.labels("accepted").inc()
         rt.wake_outbox()
     return action
 
@@ -87,6 +91,7 @@ def decline(rt: Runtime, offer_id: int, rep_id: str, reason: str | None) -> Offe
         if action.changed and action.lead is not None:
             route_lead(session, rt.config.router, action.lead.id, now, actor=rep_id)
     if action.changed:
+        rt.metrics.responses.labels("declined").inc()
         rt.wake_outbox()
     return action
 
@@ -118,5 +123,6 @@ def claim(rt: Runtime, lead_id: int, rep_id: str) -> ClaimResult:
             raise NotAQueueMember(lead.queue_id)
         result = claim_lead(session, lead_id, rep_id, rt.clock.now())
     if result.status == "claimed":
+        rt.metrics.responses.labels("claimed").inc()
         rt.wake_outbox()
     return result

@@ -183,6 +183,20 @@ def test_health_and_readiness(stack: Stack) -> None:
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
 
 
+def test_metrics_count_what_happened(stack: Stack) -> None:
+    stack.post_lead(US_LEAD)
+    stack.post_lead(US_LEAD)
+    stack.wait_for_card("U_ALICE")
+    stack.emu.wait_for(
+        lambda: 'kind="slack.offer_card",result="done"' in stack.http.get("/metrics").text
+    )
+    text = stack.http.get("/metrics").text
+    assert 'leadrouter_leads_received_total{result="new",source="webhook"} 1.0' in text
+    assert 'leadrouter_leads_received_total{result="duplicate",source="webhook"} 1.0' in text
+    assert 'leadrouter_decisions_total{outcome="rep"} 1.0' in text
+    assert "leadrouter_card_delivery_seconds_count 1.0" in text
+
+
 def test_slash_status_and_why(stack: Stack) -> None:
     lead_id = stack.post_lead(US_LEAD).json()["id"]
     stack.wait_for_card("U_ALICE")
