@@ -1,0 +1,398 @@
+"""Dry-run routing of a batch of leads: no database, no Slack, no wall clock.
+
+``simulate(config, leads, default_time)`` routes the leads in the order given, each at
+its own ``created_at`` or else at ``default_time``, with an in-memory roster that carries
+from lead to lead exactly what the live bot would store:
+
+* pool rotation state (``Decision.pool_state``) after each pool pick;
+* every offer counts as accepted at once, so ``pending`` stays 0, but the offer still
+  counts against the rep's rolling caps (hour/day/week windows) and moves the rep's
+  ``last_offered_at`` (the least-loaded tie-break).
+
+Account and duplicate matching need the CRM tables, so ``account.*`` and ``duplicate.*``
+are absent unless the input rows carry them as columns (``account.owner``...).
+
+``compare(after, before)`` lists the leads whose routing differs between two configs
+and the shift in leads per rep and per queue.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from routing.config.models import RoutingConfig
+from routing.decision import Decision
+from routing.eligibility import CAP_WINDOWS
+from routing.engine import Router
+from routing.normalize import normalize_lead
+from routing.roster import RepLoad, Roster
+
+__all__ = [
+    "Change",
+    "Comparison",
+    "PoolFairness",
+    "SimDecision",
+    "SimLead",
+    "SimulationResult",
+    "compare",
+    "gini",
+    "simulate",
+]
+
+# "at hour cap (4/4)" -> "at hour cap"; "away until 2024-..." -> "away"
+_SKIP_DETAIL = re.compile(r" \(.*\)$| until .*$")
+# Offers older than the widest cap window never matter again.
+_CAP_HORIZON = max(CAP_WINDOWS.values())
+
+
+@dataclass(frozen=True)
+class SimLead:
+    """One input lead: an id for the report, raw fields, and its arrival time if known."""
+
+    id: str
+    fields: Mapping[str, Any]
+    created_at: datetime | None = None
+    # Set when ``fields`` are already normalised (skips ``normalize_lead``).
+    normalized: bool = False
+
+
+@dataclass(frozen=True)
+class SimDecision:
+    lead: str
+    at: datetime
+    decision: Decision
+    tier: str | None = None
+    score: int | float | None = None
+
+    @property
+    def owner(self) -> str | None:
+        """Who ends up with the lead: a rep id, ``queue:<id>``, or None when unrouted."""
+        if self.decision.assignee is not None:
+            return self.decision.assignee
+        if self.decision.queue is not None:
+            return f"queue:{self.decision.queue}"
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        d = self.decision
+        return {
+            "lead": self.lead,
+            "rule": d.rule,
+            "target": d.target,
+            "assignee": d.assignee,
+            "queue": d.queue,
+            "reason": d.reason,
+        }
+
+
+@dataclass(frozen=True)
+class PoolFairness:
+    pool: str
+    strategy: str
+    counts: dict[str, int]  # member -> leads assigned through this pool, member order
+    weights: dict[str, int]
+    # member -> {why skipped: times}, from the traces of every evaluation of this pool
+    skipped: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def min(self) -> int:
+        return min(self.counts.values(), default=0)
+
+    @property
+    def max(self) -> int:
+        return max(self.counts.values(), default=0)
+
+    @property
+    def spread(self) -> int:
+        return self.max - self.min
+
+    @property
+    def max_min_ratio(self) -> float | None:
+        """max/min of the counts; None when some member got nothing (and others did)."""
+        if self.min == 0:
+            return None if self.max else 1.0
+        return round(self.max / self.min, 3)
+
+    @property
+    def gini(self) -> float:
+        """Gini of the counts per unit of weight: 0 = perfectly fair for the weights."""
+        return gini([self.counts[rep] / self.weights[rep] for rep in self.counts])
+
+    @property
+    def max_deviation(self) -> float:
+        """Largest |count - total * w / sum(w)| over members: the weighted-share error."""
+        total_weight = sum(self.weights.values())
+        if not total_weight:
+            return 0.0
+        return round(
+            max(
+                (abs(n - self.total * self.weights[rep] / total_weight))
+                for rep, n in self.counts.items()
+            ),
+            3,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "strategy": self.strategy,
+            "leads": self.total,
+            "counts": dict(self.counts),
+            "weights": dict(self.weights),
+            "min": self.min,
+            "max": self.max,
+            "spread": self.spread,
+            "max_min_ratio": self.max_min_ratio,
+            "gini": round(self.gini, 4),
+            "max_deviation_from_weighted_share": self.max_deviation,
+            "skipped": {rep: dict(reasons) for rep, reasons in self.skipped.items()},
+        }
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    config_version: str
+    decisions: list[SimDecision]
+    rule_hits: dict[str, int]  # every rule in config order, zero included
+    per_rep: dict[str, int]  # leads offered per rep (pool members always listed)
+    per_queue: dict[str, int]
+    unrouted: list[str]
+    fairness: dict[str, PoolFairness]
+
+    @property
+    def totals(self) -> dict[str, int]:
+        outcomes = Counter(d.decision.outcome for d in self.decisions)
+        return {
+            "leads": len(self.decisions),
+            "to_rep": outcomes["rep"],
+            "to_queue": outcomes["queue"],
+            "unrouted": outcomes["unrouted"],
+        }
+
+    def summary_json(self) -> dict[str, Any]:
+        return {
+            "config_version": self.config_version,
+            "totals": self.totals,
+            "rule_hits": dict(self.rule_hits),
+            "per_rep": dict(self.per_rep),
+            "per_queue": dict(self.per_queue),
+            "unrouted": list(self.unrouted),
+            "fairness": {pool: f.to_json() for pool, f in self.fairness.items()},
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "decisions": [d.to_json() for d in self.decisions],
+            "summary": self.summary_json(),
+        }
+
+
+@dataclass(frozen=True)
+class Change:
+    index: int  # position in the input
+    lead: str
+    before: SimDecision
+    after: SimDecision
+
+    @property
+    def what(self) -> list[str]:
+        out = []
+        if self.before.owner != self.after.owner:
+            out.append("owner")
+        if self.before.decision.rule != self.after.decision.rule:
+            out.append("rule")
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        def side(d: SimDecision) -> dict[str, Any]:
+            j = d.to_json()
+            del j["lead"]
+            return j
+
+        return {
+            "lead": self.lead,
+            "changed": self.what,
+            "before": side(self.before),
+            "after": side(self.after),
+        }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    changes: list[Change]
+    # rep id or "queue:<id>" or "unrouted" -> (before, after)
+    shift: dict[str, tuple[int, int]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "changes": [c.to_json() for c in self.changes],
+            "distribution_shift": {
+                key: {"before": b, "after": a, "delta": a - b} for key, (b, a) in self.shift.items()
+            },
+        }
+
+
+@dataclass
+class _State:
+    """The simulated roster: rotation pointers and per-rep offer history."""
+
+    pools: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    offers: dict[str, deque[datetime]] = field(default_factory=dict)
+    last_offered: dict[str, datetime] = field(default_factory=dict)
+
+    def roster(self, now: datetime) -> Roster:
+        horizon = now - _CAP_HORIZON
+        reps: dict[str, RepLoad] = {}
+        for rep, last in self.last_offered.items():
+            times = self.offers.get(rep)
+            if times:
+                # Input times usually ascend; drop from the left while they are too old.
+                while times and times[0] <= horizon:
+                    times.popleft()
+            reps[rep] = RepLoad(pending=0, recent_offers=tuple(times or ()), last_offered_at=last)
+        return Roster(reps=reps, pools=dict(self.pools))
+
+    def record(self, decision: Decision, now: datetime, track_caps: bool) -> None:
+        if decision.pool is not None and decision.pool_state is not None:
+            self.pools[decision.pool] = decision.pool_state
+        rep = decision.assignee
+        if decision.outcome != "rep" or rep is None:
+            return
+        previous = self.last_offered.get(rep)
+        self.last_offered[rep] = now if previous is None else max(previous, now)
+        if track_caps:
+            self.offers.setdefault(rep, deque()).append(now)
+
+
+def simulate(
+    config: RoutingConfig,
+    leads: Iterable[SimLead],
+    default_time: datetime,
+    *,
+    router: Router | None = None,
+) -> SimulationResult:
+    """Route ``leads`` in order against ``config``; see the module docstring."""
+    router = router or Router(config)
+    capped = {rep.id for rep in config.reps if rep.caps is not None}
+    state = _State()
+    decisions: list[SimDecision] = []
+    for lead in leads:
+        now = lead.created_at or default_time
+        fields = dict(lead.fields) if lead.normalized else normalize_lead(lead.fields)
+        enriched = router.enrich(fields)
+        decision = router.route(enriched, state.roster(now), now)
+        state.record(decision, now, track_caps=decision.assignee in capped)
+        decisions.append(
+            SimDecision(
+                lead=lead.id,
+                at=now,
+                decision=decision,
+                tier=enriched.get("tier"),
+                score=enriched.get("score"),
+            )
+        )
+    return _summarise(config, decisions)
+
+
+def _summarise(config: RoutingConfig, decisions: list[SimDecision]) -> SimulationResult:
+    rule_hits = {rule.name: 0 for rule in config.rules}
+    per_rep: Counter[str] = Counter()
+    per_queue: Counter[str] = Counter()
+    by_pool: dict[str, Counter[str]] = {pool_id: Counter() for pool_id in config.pools}
+    unrouted: list[str] = []
+    skipped: dict[str, dict[str, Counter[str]]] = {pool_id: {} for pool_id in config.pools}
+    for sim in decisions:
+        d = sim.decision
+        for step in d.trace:
+            target = step.get("target")
+            if step.get("step") != "target" or not str(target).startswith("pool "):
+                continue
+            pool_skips = skipped.setdefault(str(target)[5:], {})
+            for cand in step.get("candidates") or ():
+                if not cand.get("eligible"):
+                    why = _SKIP_DETAIL.sub("", str(cand.get("why")))
+                    pool_skips.setdefault(str(cand.get("rep")), Counter())[why] += 1
+        if d.rule is not None:
+            rule_hits[d.rule] = rule_hits.get(d.rule, 0) + 1
+        if d.assignee is not None:
+            per_rep[d.assignee] += 1
+            if d.pool is not None:
+                by_pool.setdefault(d.pool, Counter())[d.assignee] += 1
+        elif d.queue is not None:
+            per_queue[d.queue] += 1
+        else:
+            unrouted.append(sim.lead)
+
+    listed: dict[str, int] = {}
+    for pool in config.pools.values():
+        for member in pool.members:
+            listed.setdefault(member.rep, 0)
+    for rep in config.reps:
+        if rep.id in listed or per_rep[rep.id]:
+            listed[rep.id] = per_rep[rep.id]
+    for rep_id, n in per_rep.items():  # reps not in the config (e.g. an account owner id)
+        listed.setdefault(rep_id, n)
+
+    fairness = {}
+    for pool_id, pool in config.pools.items():
+        counts = by_pool.get(pool_id, Counter())
+        fairness[pool_id] = PoolFairness(
+            pool=pool_id,
+            strategy=pool.strategy,
+            counts={m.rep: counts[m.rep] for m in pool.members},
+            weights={m.rep: m.weight for m in pool.members},
+            skipped={
+                rep: dict(reasons.most_common())
+                for rep, reasons in skipped.get(pool_id, {}).items()
+            },
+        )
+    return SimulationResult(
+        config_version=config.version,
+        decisions=decisions,
+        rule_hits=rule_hits,
+        per_rep=listed,
+        per_queue={q: per_queue[q] for q in config.queues} | dict(per_queue),
+        unrouted=unrouted,
+        fairness=fairness,
+    )
+
+
+def compare(after: SimulationResult, before: SimulationResult) -> Comparison:
+    """What changes from ``before`` (e.g. the live config) to ``after`` (the candidate).
+
+    Both runs must cover the same leads in the same order.
+    """
+    if len(after.decisions) != len(before.decisions):
+        raise ValueError("the two simulations cover different leads")
+    changes = [
+        Change(i, new.lead, old, new)
+        for i, (old, new) in enumerate(zip(before.decisions, after.decisions, strict=True))
+        if old.owner != new.owner or old.decision.rule != new.decision.rule
+    ]
+    old_counts = _owner_counts(before.decisions)
+    new_counts = _owner_counts(after.decisions)
+    keys = list(dict.fromkeys([*before.per_rep, *after.per_rep, *old_counts, *new_counts]))
+    shift = {key: (old_counts[key], new_counts[key]) for key in keys}
+    return Comparison(changes, shift)
+
+
+def _owner_counts(decisions: Sequence[SimDecision]) -> Counter[str]:
+    return Counter(d.owner or "unrouted" for d in decisions)
+
+
+def gini(values: Sequence[float]) -> float:
+    """Gini coefficient of non-negative values: 0 when all equal, towards 1 when one has all."""
+    n = len(values)
+    total = sum(values)
+    if n < 2 or total <= 0:
+        return 0.0
+    diff = sum(abs(a - b) for a in values for b in values)
+    return diff / (2 * n * total)
