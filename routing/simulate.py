@@ -230,6 +230,8 @@ class Comparison:
     changes: list[Change]
     # rep id or "queue:<id>" or "unrouted" -> (before, after)
     shift: dict[str, tuple[int, int]]
+    # The ``before`` run's config version, totals, rule hits, per rep/queue, unrouted.
+    before_summary: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -381,7 +383,9 @@ def compare(after: SimulationResult, before: SimulationResult) -> Comparison:
     new_counts = _owner_counts(after.decisions)
     keys = list(dict.fromkeys([*before.per_rep, *after.per_rep, *old_counts, *new_counts]))
     shift = {key: (old_counts[key], new_counts[key]) for key in keys}
-    return Comparison(changes, shift)
+    before_summary = before.summary_json()
+    del before_summary["fairness"]
+    return Comparison(changes, shift, before_summary)
 
 
 def _owner_counts(decisions: Sequence[SimDecision]) -> Counter[str]:

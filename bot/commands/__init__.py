@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bot.commands import db, demo, run, validate
+from bot.commands import db, demo, explain, ingest, run, simulate, validate
 
-COMMANDS: list[ModuleType] = [run, demo, validate, db]
+COMMANDS: list[ModuleType] = [run, demo, validate, simulate, explain, ingest, db]

@@ -1,0 +1,307 @@
+"""``leadrouter simulate``: dry-run a routing.yml over a CSV of leads; no side effects.
+
+Exit 0 on success (bad rows are reported and skipped), 1 when a config has errors,
+2 when the CSV cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bot.leads_csv import CsvError, LeadsFile, parse_time, read_leads_csv
+from routing.config.loader import ConfigError, load_config
+from routing.config.models import RoutingConfig
+from routing.simulate import Comparison, SimDecision, SimulationResult, compare, simulate
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "simulate",
+        help="dry-run a routing.yml over a CSV of leads (no database, no Slack)",
+        description="Route every lead of a CSV in file order with an in-memory roster: "
+        "rotation and rolling caps carry from lead to lead, every offer counts as accepted "
+        "at once. Nothing is stored and nothing is sent.",
+    )
+    parser.add_argument(
+        "--config", type=Path, help="routing.yml to test (default LEADROUTER_CONFIG or routing.yml)"
+    )
+    parser.add_argument(
+        "--leads",
+        type=Path,
+        required=True,
+        help="CSV of leads: canonical columns or a Salesforce Lead export",
+    )
+    parser.add_argument(
+        "--against", type=Path, help="another routing.yml (e.g. the live one) to compare with"
+    )
+    parser.add_argument(
+        "--at",
+        type=_time_arg,
+        help="ISO time for leads without a created_at/CreatedDate cell (no offset = UTC; "
+        "default now)",
+    )
+    parser.add_argument(
+        "--ignore-created-at",
+        action="store_true",
+        help="route every lead at --at even when the CSV has created_at/CreatedDate",
+    )
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.set_defaults(handler=handle)
+
+
+def _time_arg(value: str) -> datetime:
+    try:
+        return parse_time(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an ISO 8601 time, e.g. 2024-05-14T16:00:00Z"
+        ) from None
+
+
+def _load(path: Path) -> RoutingConfig | None:
+    try:
+        return load_config(path)
+    except ConfigError as err:
+        for issue in err.issues:
+            print(str(issue), file=sys.stderr)
+        print(f"{len(err.issues)} error(s) in {path}", file=sys.stderr)
+        return None
+
+
+def handle(args: argparse.Namespace) -> int:
+    config_path = args.config or Path(os.environ.get("LEADROUTER_CONFIG", "routing.yml"))
+    config = _load(config_path)
+    if config is None:
+        return 1
+    old = None
+    if args.against is not None:
+        old = _load(args.against)
+        if old is None:
+            return 1
+    try:
+        leads_file = read_leads_csv(args.leads, field_map=config.salesforce.fields)
+    except CsvError as err:
+        print(f"cannot read the leads: {err}", file=sys.stderr)
+        return 2
+
+    default_time = args.at or datetime.now(UTC)
+    use_created = not args.ignore_created_at
+    result = simulate(
+        config,
+        [lead.sim_lead(use_created_at=use_created) for lead in leads_file.leads],
+        default_time,
+    )
+    comparison = None
+    if old is not None:
+        if old.salesforce.fields != config.salesforce.fields:
+            before_leads = read_leads_csv(args.leads, field_map=old.salesforce.fields).leads
+        else:
+            before_leads = leads_file.leads
+        before = simulate(
+            old, [lead.sim_lead(use_created_at=use_created) for lead in before_leads], default_time
+        )
+        comparison = compare(result, before)
+
+    for bad in leads_file.bad_rows:
+        print(f"{leads_file.path}: skipped {bad}", file=sys.stderr)
+    if args.format == "json":
+        doc = _json(result, comparison, leads_file, default_time, config_path, args.against)
+        print(json.dumps(doc, indent=2, default=str))
+    else:
+        _tables(result, comparison, leads_file, default_time, config_path, args.against)
+    return 0
+
+
+# -- JSON ------------------------------------------------------------------------------
+def _json(
+    result: SimulationResult,
+    comparison: Comparison | None,
+    leads_file: LeadsFile,
+    default_time: datetime,
+    config_path: Path,
+    against: Path | None,
+) -> dict[str, Any]:
+    doc = result.to_json()
+    summary = doc["summary"]
+    summary["input"] = {
+        "file": str(leads_file.path),
+        "layout": leads_file.layout,
+        "rows": leads_file.rows,
+        "config": str(config_path),
+        "default_time": default_time.isoformat(),
+    }
+    summary["bad_rows"] = [bad.to_json() for bad in leads_file.bad_rows]
+    if comparison is not None:
+        summary.update(comparison.to_json())
+        summary["against"] = {"config": str(against), **comparison.before_summary}
+    return doc
+
+
+# -- tables ----------------------------------------------------------------------------
+def _console() -> Console:
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 160)
+    return console
+
+
+def _when(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _owner(sim: SimDecision) -> str:
+    d = sim.decision
+    if d.assignee is not None:
+        return d.assignee
+    if d.queue is not None:
+        return f"queue {d.queue}"
+    return "[red]unrouted[/red]"
+
+
+def _tables(
+    result: SimulationResult,
+    comparison: Comparison | None,
+    leads_file: LeadsFile,
+    default_time: datetime,
+    config_path: Path,
+    against: Path | None,
+) -> None:
+    out = _console()
+    totals = result.totals
+    out.print(
+        f"[bold]Simulated {totals['leads']} lead(s)[/bold] from {leads_file.path} "
+        f"({leads_file.layout} layout) with {config_path} (version {result.config_version}); "
+        f"leads without created_at at {_when(default_time)}. Nothing was stored or sent."
+    )
+
+    table = Table(title="Decisions", title_justify="left")
+    for col in ("#", "lead", "at", "rule", "target", "to", "tier", "reason"):
+        table.add_column(col, overflow="fold")
+    for i, sim in enumerate(result.decisions, 1):
+        d = sim.decision
+        table.add_row(
+            str(i),
+            sim.lead,
+            _when(sim.at),
+            d.rule or "-",
+            d.target or "-",
+            _owner(sim),
+            sim.tier or "-",
+            d.reason,
+        )
+    out.print(table)
+
+    table = Table(title="Totals", title_justify="left")
+    for col in ("leads", "to a rep", "to a queue", "unrouted", "bad rows skipped"):
+        table.add_column(col, justify="right")
+    table.add_row(
+        str(totals["leads"]),
+        str(totals["to_rep"]),
+        str(totals["to_queue"]),
+        str(totals["unrouted"]),
+        str(len(leads_file.bad_rows)),
+    )
+    out.print(table)
+
+    table = Table(title="Rule hits", title_justify="left")
+    table.add_column("rule")
+    table.add_column("leads", justify="right")
+    for rule, hits in result.rule_hits.items():
+        table.add_row(rule, str(hits) if hits else "[dim]0[/dim]")
+    out.print(table)
+
+    routed = max(totals["to_rep"], 1)
+    table = Table(title="Distribution per rep", title_justify="left")
+    table.add_column("rep")
+    table.add_column("leads", justify="right")
+    table.add_column("share", justify="right")
+    table.add_column("")
+    for rep, n in result.per_rep.items():
+        table.add_row(rep, str(n), f"{100 * n / routed:.0f}%", "█" * round(30 * n / routed))
+    for queue, n in result.per_queue.items():
+        table.add_row(f"[cyan]queue {queue}[/cyan]", str(n), "", "")
+    out.print(table)
+
+    table = Table(title="Fairness per pool", title_justify="left")
+    for col in ("pool", "strategy", "leads", "counts", "min", "max", "spread", "max/min"):
+        table.add_column(col, justify="right" if col in ("leads", "min", "max") else "left")
+    table.add_column("gini (per weight)", justify="right")
+    table.add_column("skipped", overflow="fold")
+    for pool, fair in result.fairness.items():
+        counts = ", ".join(
+            f"{rep} {n}" + (f" (w{fair.weights[rep]})" if fair.strategy == "weighted" else "")
+            for rep, n in fair.counts.items()
+        )
+        skipped = "; ".join(
+            f"{rep}: " + ", ".join(f"{why} x{n}" for why, n in reasons.items())
+            for rep, reasons in fair.skipped.items()
+        )
+        ratio = fair.max_min_ratio
+        table.add_row(
+            pool,
+            fair.strategy,
+            str(fair.total),
+            counts,
+            str(fair.min),
+            str(fair.max),
+            str(fair.spread),
+            "-" if ratio is None else f"{ratio:g}",
+            f"{fair.gini:.3f}",
+            skipped or "-",
+        )
+    out.print(table)
+
+    if result.unrouted:
+        out.print(f"[red]Unrouted ({len(result.unrouted)}):[/red] " + ", ".join(result.unrouted))
+    else:
+        out.print("Unrouted: none")
+
+    if comparison is not None:
+        _comparison_tables(out, comparison, against)
+
+    if leads_file.bad_rows:
+        table = Table(title="Skipped rows (row = data row after the header)", title_justify="left")
+        table.add_column("row", justify="right")
+        table.add_column("line", justify="right")
+        table.add_column("problem")
+        for bad in leads_file.bad_rows:
+            table.add_row(str(bad.row), str(bad.line), bad.message)
+        out.print(table)
+
+
+def _comparison_tables(out: Console, comparison: Comparison, against: Path | None) -> None:
+    before_version = comparison.before_summary.get("config_version")
+    out.print(
+        f"[bold]Against {against}[/bold] (version {before_version}): "
+        f"{len(comparison.changes)} lead(s) change owner or rule."
+    )
+    if comparison.changes:
+        table = Table(title="Changes", title_justify="left")
+        for col in ("lead", "changed", "before", "after"):
+            table.add_column(col, overflow="fold")
+        for change in comparison.changes:
+            table.add_row(
+                change.lead,
+                ", ".join(change.what),
+                f"{change.before.decision.rule or '-'} -> {_owner(change.before)}",
+                f"{change.after.decision.rule or '-'} -> {_owner(change.after)}",
+            )
+        out.print(table)
+    table = Table(title="Distribution shift", title_justify="left")
+    table.add_column("rep / queue")
+    for col in ("before", "after", "delta"):
+        table.add_column(col, justify="right")
+    for key, (before, after) in comparison.shift.items():
+        delta = after - before
+        style = "green" if delta > 0 else "red" if delta < 0 else "dim"
+        table.add_row(key, str(before), str(after), f"[{style}]{delta:+d}[/{style}]")
+    out.print(table)
