@@ -7,7 +7,8 @@ from lead to lead exactly what the live bot would store:
 * pool rotation state (``Decision.pool_state``) after each pool pick;
 * every offer counts as accepted at once, so ``pending`` stays 0, but the offer still
   counts against the rep's rolling caps (hour/day/week windows) and moves the rep's
-  ``last_offered_at`` (the least-loaded tie-break).
+  ``last_offered_at`` (the least-loaded tie-break). Offers are ordered as processed:
+  leads sharing one time, or whose created_at goes back in time, still rotate.
 
 Account and duplicate matching need the CRM tables, so ``account.*`` and ``duplicate.*``
 are absent unless the input rows carry them as columns (``account.owner``...).
@@ -22,7 +23,7 @@ import re
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from routing.config.models import RoutingConfig
@@ -48,6 +49,7 @@ __all__ = [
 _SKIP_DETAIL = re.compile(r" \(.*\)$| until .*$")
 # Offers older than the widest cap window never matter again.
 _CAP_HORIZON = max(CAP_WINDOWS.values())
+_TICK = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -249,6 +251,7 @@ class _State:
     pools: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     offers: dict[str, deque[datetime]] = field(default_factory=dict)
     last_offered: dict[str, datetime] = field(default_factory=dict)
+    latest_offer: datetime | None = None
 
     def roster(self, now: datetime) -> Roster:
         horizon = now - _CAP_HORIZON
@@ -268,8 +271,12 @@ class _State:
         rep = decision.assignee
         if decision.outcome != "rep" or rep is None:
             return
-        previous = self.last_offered.get(rep)
-        self.last_offered[rep] = now if previous is None else max(previous, now)
+        # "Offered least recently" follows processing (file) order: leads sharing a time,
+        # or a created_at that goes back in time, still rotate as they would live.
+        latest = self.latest_offer
+        stamp = now if latest is None or now > latest else latest + _TICK
+        self.latest_offer = stamp
+        self.last_offered[rep] = stamp
         if track_caps:
             self.offers.setdefault(rep, deque()).append(now)
 

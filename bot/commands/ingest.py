@@ -32,7 +32,11 @@ _CHUNK = 500
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
-        "ingest", help="backfill a CSV of leads through the live pipeline (stored and routed)"
+        "ingest",
+        help="backfill a CSV of leads through the live pipeline (stored and routed)",
+        description="Store and route every row like a live lead: routed now, with the "
+        "live roster (created_at is kept on the lead). Offer and queue cards wait in the "
+        "outbox until `leadrouter run` delivers them. Re-running the file is a no-op.",
     )
     parser.add_argument("path", type=Path, help="CSV: canonical columns or a Salesforce export")
     parser.add_argument("--config", type=Path, help="routing.yml (default LEADROUTER_CONFIG)")

@@ -90,6 +90,12 @@ def test_least_loaded_ties_go_to_the_rep_offered_least_recently() -> None:
         SimLead(lead.id, lead.fields, T0 + timedelta(minutes=i)) for i, lead in enumerate(batch)
     ]
     assert assignees(simulate(config, timed, T0)) == ["p", "q", "p", "q"]
+    # Same with every lead at one time, and with times going backwards (file order wins).
+    assert assignees(simulate(config, batch, T0)) == ["p", "q", "p", "q"]
+    backwards = [
+        SimLead(lead.id, lead.fields, T0 - timedelta(minutes=i)) for i, lead in enumerate(batch)
+    ]
+    assert assignees(simulate(config, backwards, T0)) == ["p", "q", "p", "q"]
 
 
 def test_each_lead_at_its_created_at_else_the_default_time() -> None:
