@@ -20,6 +20,17 @@ class ActionId(StrEnum):
     CLAIM = "queue_claim"
 
 
+class ViewId(StrEnum):
+    DECLINE_REASON = "decline_reason"
+
+
+class BlockId(StrEnum):
+    REASON = "reason"
+    NOTE = "note"
+    REASON_CHOICE = "reason_choice"
+    NOTE_TEXT = "note_text"
+
+
 class OfferRef(BaseModel):
     """The value of Accept / Decline buttons."""
 

@@ -126,7 +126,7 @@ def route_lead(
 
     if decision.outcome == "rep":
         assert decision.assignee is not None
-        offer = _create_offer(session, router, lead, row, decision.assignee, now, deadline_for)
+        offer = create_offer(session, router, lead, row, decision.assignee, now, deadline_for)
         return RouteResult(decision, offer_id=offer.id)
     if decision.outcome == "queue":
         lead.state = "queued"
@@ -161,7 +161,7 @@ def _pending_offer(session: Session, lead_id: int) -> Offer | None:
     return session.scalars(stmt).first()
 
 
-def _create_offer(
+def create_offer(
     session: Session,
     router: Router,
     lead: Lead,

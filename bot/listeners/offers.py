@@ -6,11 +6,14 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
 
-from bot.actions import ActionId, OfferRef, decode
+from bot.actions import ActionId, BlockId, OfferRef, ViewId, decode
 from bot.runtime import Runtime
 from bot.services import leads
-from storage.models import Offer
+from bot.views.card import lead_name
+from bot.views.decline_modal import decline_modal, reason_from_state
+from storage.models import Lead, Offer
 from storage.offers import OfferAction
 
 DONE_BEFORE = {
@@ -39,17 +42,37 @@ def register(app: App, rt: Runtime) -> None:
         except Exception:  # naming the rep is a courtesy; the refusal stands without it
             return rep_id
 
-    def reply(respond: Respond, action: OfferAction, ref: OfferRef) -> None:
-        if action.changed:
-            return
+    def closed_text(action: OfferAction, ref: OfferRef) -> str:
         if action.status == "unknown":
-            text = "I can't find that offer any more. Use `/leads mine` to see your leads."
-        elif action.status == "not_yours":
-            text = f"This lead was offered to {offered_to(ref.offer)}; only they can act on it."
-        else:
-            outcome = action.offer.outcome if action.offer is not None else ""
-            text = DONE_BEFORE.get(outcome, "This offer is no longer open.")
-        respond(text=text, response_type="ephemeral", replace_original=False)
+            return "I can't find that offer any more. Use `/leads mine` to see your leads."
+        if action.status == "not_yours":
+            return f"This lead was offered to {offered_to(ref.offer)}; only they can act on it."
+        outcome = action.offer.outcome if action.offer is not None else ""
+        return DONE_BEFORE.get(outcome, "This offer is no longer open.")
+
+    def reply(respond: Respond, action: OfferAction, ref: OfferRef) -> None:
+        if not action.changed:
+            respond(
+                text=closed_text(action, ref), response_type="ephemeral", replace_original=False
+            )
+
+    def check_open(offer_id: int, rep_id: str | None) -> OfferAction | None:
+        """None when the rep may act on the offer now; else why not."""
+        with rt.db.session() as session:
+            offer = session.get(Offer, offer_id)
+            if offer is None:
+                return OfferAction("unknown")
+            if rep_id is None or offer.rep_id != rep_id:
+                return OfferAction("not_yours", offer)
+            if offer.outcome != "pending":
+                return OfferAction("not_pending", offer)
+        return None
+
+    def lead_label(offer_id: int) -> str:
+        with rt.db.session() as session:
+            offer = session.get(Offer, offer_id)
+            lead = session.get(Lead, offer.lead_id) if offer is not None else None
+            return f"{lead.public_id} {lead_name(lead.fields)}" if lead is not None else "this lead"
 
     def acting_rep(body: dict[str, Any]) -> str | None:
         return rt.directory.rep_for(str(body["user"]["id"]))
@@ -63,16 +86,38 @@ def register(app: App, rt: Runtime) -> None:
         reply(respond, action, ref)
 
     @app.action(ActionId.DECLINE)
-    def on_decline(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def on_decline(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
         ref = decode(OfferRef, _action_value(body))
         rep_id = acting_rep(body)
-        action = (
-            leads.decline(rt, ref.offer, rep_id, reason=None)
-            if rep_id
-            else OfferAction("not_yours")
+        check = check_open(ref.offer, rep_id)
+        if check is not None:
+            reply(respond, check, ref)
+            return
+        # Open the modal while the trigger is fresh (Slack gives it 3 seconds).
+        client.views_open(
+            trigger_id=body["trigger_id"],
+            view=decline_modal(
+                ref,
+                lead_label=lead_label(ref.offer),
+                reasons=rt.config.config.decline_reasons,
+            ),
         )
-        reply(respond, action, ref)
+
+    @app.view(ViewId.DECLINE_REASON)
+    def on_decline_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        ref = decode(OfferRef, view.get("private_metadata"))
+        rep_id = acting_rep(body)
+        reason = reason_from_state(view.get("state", {}).get("values", {}))
+        if reason is None:
+            ack(response_action="errors", errors={BlockId.REASON: "Pick a reason."})
+            return
+        check = check_open(ref.offer, rep_id)
+        if check is not None:
+            ack(response_action="errors", errors={BlockId.REASON: closed_text(check, ref)})
+            return
+        ack()
+        leads.decline(rt, ref.offer, rep_id or "", reason=reason)
 
     @app.action(ActionId.OPEN_IN_SALESFORCE)
     def on_open_in_salesforce(ack: Ack) -> None:

@@ -24,6 +24,11 @@ def _queue_card(rt: Runtime, lead: Lead) -> tuple[str, list[Any]]:
             claimed_by = f"<@{rt.directory.slack_user_for(lead.assignee)}>"
         except RepNotInSlack:
             claimed_by = lead.assignee
+    closed_note = None
+    if lead.state != "queued" and claimed_by is None:
+        closed_note = (
+            f"Taken off the queue: {decision.reason}" if decision else "Taken off the queue"
+        )
     return render_queue_card(
         lead_id=lead.id,
         public_id=lead.public_id,
@@ -33,6 +38,7 @@ def _queue_card(rt: Runtime, lead: Lead) -> tuple[str, list[Any]]:
         claimed_by=claimed_by,
         queued_at=lead.routed_at,
         claimed_at=lead.accepted_at,
+        closed_note=closed_note,
     )
 
 

@@ -12,12 +12,14 @@ from sqlalchemy import select
 from bot.errors import NotAQueueMember
 from bot.runtime import Runtime
 from routing.normalize import normalize_lead
+from storage import presence
 from storage.assign import RouteResult, route_lead
 from storage.claims import ClaimResult, claim_lead
 from storage.leads import store_lead
 from storage.locking import for_update
 from storage.models import Lead
 from storage.offers import OfferAction, accept_offer, decline_offer
+from storage.reassign import ReassignResult, reassign_lead
 
 log = logging.getLogger(__name__)
 # A lead still `new` this long after arrival lost its routing to a crash: retry it.
@@ -126,3 +128,31 @@ def claim(rt: Runtime, lead_id: int, rep_id: str) -> ClaimResult:
         rt.metrics.responses.labels("claimed").inc()
         rt.wake_outbox()
     return result
+
+
+def reassign(
+    rt: Runtime, lead_id: int, *, to_rep: str, by: str, reason: str | None
+) -> ReassignResult:
+    with rt.db.session() as session:
+        result = reassign_lead(
+            session,
+            rt.config.router,
+            lead_id,
+            to_rep=to_rep,
+            by=by,
+            reason=reason,
+            now=rt.clock.now(),
+        )
+    if result.status == "reassigned":
+        rt.wake_outbox()
+    return result
+
+
+def set_away(rt: Runtime, rep_id: str, *, until: datetime | None, by: str) -> None:
+    with rt.db.session() as session:
+        presence.set_away(session, rep_id, until=until, now=rt.clock.now(), by=by)
+
+
+def set_back(rt: Runtime, rep_id: str, *, by: str) -> bool:
+    with rt.db.session() as session:
+        return presence.set_back(session, rep_id, now=rt.clock.now(), by=by)

@@ -89,3 +89,28 @@ def why(ctx: SlashContext, args: list[str]) -> Reply:
                 if skipped:
                     lines.append(f"   skipped in {step.get('target')}: " + ", ".join(skipped))
     return Reply("\n".join(lines))
+
+
+def queue(ctx: SlashContext, args: list[str]) -> Reply:
+    """Open-claim leads in the queues the caller belongs to (admins: all)."""
+    rep_id = ctx.rep()
+    config = ctx.rt.config.config
+    mine = {
+        q for q in config.queues if rep_id in config.queue_member_ids(q) or rep_id in config.admins
+    }
+    if not mine:
+        return Reply("You are not a member of any queue.")
+    with ctx.rt.db.session() as session:
+        open_leads = session.scalars(
+            select(Lead)
+            .where(Lead.state == "queued", Lead.queue_id.in_(mine))
+            .order_by(Lead.routed_at)
+            .limit(MINE_LIMIT)
+        ).all()
+        lines = [
+            f"• *{lead.public_id}* {lead_name(lead.fields)} in {lead.queue_id}"
+            for lead in open_leads
+        ]
+    if not lines:
+        return Reply("Nothing waiting in " + ", ".join(sorted(mine)) + ".")
+    return Reply("*Open for claim* (`/leads claim LEAD`)\n" + "\n".join(lines))

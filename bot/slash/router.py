@@ -5,21 +5,32 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.errors import UserFacingError
-from bot.slash import lookups
+from bot.slash import lookups, manage, stats
 from bot.slash.base import Reply, SlashContext, Usage
 
 Handler = Callable[[SlashContext, list[str]], Reply]
 
-HELP = """*Lead Router* — `/leads <command>`
+HELP = """*Lead Router* — `/leads <command>` (`LEAD` is `L-1042` or a Salesforce id)
 • `mine` — your pending and accepted leads
-• `status LEAD` — where a lead is now (`LEAD` is `L-1042` or a Salesforce id)
+• `queue` — leads open for claim in your queues
+• `claim LEAD` — take a lead from a queue
+• `reassign LEAD @user [reason]` — move a lead (managers and admins)
+• `away [for 30m | until 14:00 | until mon]` — stop new leads; `back` to resume
+• `status LEAD` — where a lead is now
 • `why LEAD` — why it went where it went
+• `stats [7d]` — speed to lead, acceptance, counts per rep
 • `help` — this message"""
 
 SUBCOMMANDS: dict[str, Handler] = {
     "mine": lookups.mine,
+    "queue": lookups.queue,
+    "claim": manage.claim,
+    "reassign": manage.reassign,
+    "away": manage.away,
+    "back": manage.back,
     "status": lookups.status,
     "why": lookups.why,
+    "stats": stats.stats,
 }
 
 

@@ -31,6 +31,7 @@ def render_queue_card(
     claimed_by: str | None,
     queued_at: datetime | None,
     claimed_at: datetime | None,
+    closed_note: str | None = None,
 ) -> tuple[str, list[Block]]:
     text = f"Open lead {public_id} in {queue_id}: {lead_name(fields)}"
     blocks: list[Block] = [
@@ -43,7 +44,14 @@ def render_queue_card(
         blocks.append(
             ContextBlock(elements=[MarkdownTextObject(text=cut(f"*Why here:* {why}", 2000))])
         )
-    if claimed_by is None:
+    if claimed_by is None and closed_note is not None:
+        blocks.append(
+            SectionBlock(
+                block_id="status",
+                text=MarkdownTextObject(text=f":twisted_rightwards_arrows: {closed_note}"),
+            )
+        )
+    elif claimed_by is None:
         blocks.append(
             SectionBlock(
                 block_id="status",

@@ -76,9 +76,9 @@ class Stack:
         )
 
 
-def make_emulator() -> SlackEmulator:
+def make_emulator(users: dict[str, str] | None = None) -> SlackEmulator:
     emu = SlackEmulator(signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN).start()
-    for rep, user_id in USERS.items():
+    for rep, user_id in (users or USERS).items():
         emu.add_user(id=user_id, name=rep, email=f"{rep}@example.com", real_name=rep.title())
     emu.add_user(id="U_STRANGER", name="stranger", email="stranger@example.com")
     emu.add_channel(id="C_TRIAGE", name="inbound-triage", members=["U_ALICE", "U_BOB"])
@@ -87,9 +87,13 @@ def make_emulator() -> SlackEmulator:
 
 @contextmanager
 def running_stack(
-    db: Database, *, config: str = CONFIG, clock: Clock | None = None
+    db: Database,
+    *,
+    config: str = CONFIG,
+    clock: Clock | None = None,
+    users: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
-    emu = make_emulator()
+    emu = make_emulator(users)
     settings = Settings(
         database_url=db.url,
         slack_bot_token=BOT_TOKEN,

@@ -79,25 +79,48 @@ def test_double_click_accepts_once(stack: Stack) -> None:
     assert "already accepted" in stack.emu.ephemerals("U_ALICE")[-1]["text"]
     lead = stack.get_lead(lead_id)
     assert [o["outcome"] for o in lead["offers"]] == ["accepted"]
-    events = [c for c in stack.emu.calls("chat.update")]
-    assert len(events) == 1
+    stack.emu.wait_for(lambda: stack.emu.calls("chat.update"))
+    stack.bot.worker.drain()  # anything still queued would run now
+    assert len(stack.emu.calls("chat.update")) == 1
+
+
+def decline_with_reason(stack: Stack, user: str, card: dict, reason: str, note: str = "") -> None:
+    stack.emu.click(user, card["channel"], card["ts"], ActionId.DECLINE)
+    modal = stack.emu.wait_for(
+        lambda: [v for v in stack.emu.views(user) if v["type"] == "modal" and not v["closed"]]
+    )[-1]
+    assert modal["callback_id"] == "decline_reason"
+    values = {"reason": {"reason_choice": reason}}
+    if note:
+        values["note"] = {"note_text": note}
+    response = stack.emu.submit_view(user, modal["id"], values)
+    assert response.status_code == 200
 
 
 def test_decline_reoffers_to_the_other_rep(stack: Stack) -> None:
     lead_id = stack.post_lead(US_LEAD).json()["id"]
     card = stack.wait_for_card("U_ALICE")
-    stack.emu.click("U_ALICE", card["channel"], card["ts"], ActionId.DECLINE)
+    decline_with_reason(stack, "U_ALICE", card, "Not my territory", "they are in Canada")
     bob_card = stack.wait_for_card("U_BOB")
     assert "Dana Scully" in bob_card["text"]
     declined = stack.emu.wait_for(
         lambda: (m := stack.emu.message(card["channel"], card["ts"]))["updated"] and m
     )
-    assert "Declined by <@U_ALICE>" in str(declined["blocks"])
+    assert "Declined by <@U_ALICE>: Not my territory: they are in Canada" in str(declined["blocks"])
     lead = stack.get_lead(lead_id)
-    assert [(o["rep"], o["outcome"]) for o in lead["offers"]] == [
-        ("alice", "declined"),
-        ("bob", "pending"),
+    assert [(o["rep"], o["outcome"], o["reason"]) for o in lead["offers"]] == [
+        ("alice", "declined", "Not my territory: they are in Canada"),
+        ("bob", "pending", None),
     ]
+
+
+def test_decline_by_stranger_opens_no_modal(stack: Stack) -> None:
+    stack.post_lead(US_LEAD)
+    card = stack.wait_for_card("U_ALICE")
+    stack.emu.click("U_BOB", card["channel"], card["ts"], ActionId.DECLINE)
+    told = stack.emu.wait_for(lambda: stack.emu.ephemerals("U_BOB"))
+    assert "only they can act" in told[-1]["text"]
+    assert stack.emu.calls("views.open") == []
 
 
 def test_same_external_id_routes_once(stack: Stack) -> None:

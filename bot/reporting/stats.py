@@ -1,0 +1,88 @@
+"""Speed-to-lead and acceptance numbers, computed from stored leads and offers."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from statistics import quantiles
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Lead, Offer
+
+
+def percentile(values: list[float], pct: int) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return quantiles(sorted(values), n=100, method="inclusive")[pct - 1]
+
+
+@dataclass
+class RepStats:
+    offered: int = 0
+    accepted: int = 0
+    declined: int = 0
+    timed_out: int = 0
+    pending: int = 0
+    seconds_to_accept: list[float] = field(default_factory=list)
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        answered = self.accepted + self.declined + self.timed_out
+        return self.accepted / answered if answered else None
+
+
+@dataclass
+class Stats:
+    since: datetime
+    leads: int = 0
+    states: Counter[str] = field(default_factory=Counter)
+    speed_to_lead: list[float] = field(default_factory=list)  # received -> accepted, seconds
+    per_rep: dict[str, RepStats] = field(default_factory=dict)
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        accepted = sum(r.accepted for r in self.per_rep.values())
+        answered = sum(r.accepted + r.declined + r.timed_out for r in self.per_rep.values())
+        return accepted / answered if answered else None
+
+
+def collect_stats(
+    session: Session, *, now: datetime, period: timedelta, reps: set[str] | None = None
+) -> Stats:
+    """Leads received in the period; offers made in it. ``reps`` limits to a team."""
+    since = now - period
+    stats = Stats(since=since)
+    for lead in session.scalars(select(Lead).where(Lead.received_at >= since)):
+        if (
+            reps is not None
+            and lead.assignee not in reps
+            and not any(o.rep_id in reps for o in lead.offers)
+        ):
+            continue
+        stats.leads += 1
+        stats.states[lead.state] += 1
+        if lead.accepted_at is not None:
+            stats.speed_to_lead.append((lead.accepted_at - lead.received_at).total_seconds())
+    for offer in session.scalars(select(Offer).where(Offer.offered_at >= since)):
+        if reps is not None and offer.rep_id not in reps:
+            continue
+        rep = stats.per_rep.setdefault(offer.rep_id, RepStats())
+        rep.offered += 1
+        if offer.outcome == "accepted":
+            rep.accepted += 1
+            if offer.responded_at is not None:
+                rep.seconds_to_accept.append(
+                    (offer.responded_at - offer.offered_at).total_seconds()
+                )
+        elif offer.outcome == "declined":
+            rep.declined += 1
+        elif offer.outcome == "timed_out":
+            rep.timed_out += 1
+        elif offer.outcome == "pending":
+            rep.pending += 1
+    return stats
