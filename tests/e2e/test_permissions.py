@@ -89,7 +89,7 @@ def do_accept(stack: Stack, user: str) -> bool:
 
 
 def do_decline(stack: Stack, user: str) -> bool:
-    lead_id, card = offered_card(stack)
+    _, card = offered_card(stack)
     stack.emu.click(user, card["channel"], card["ts"], ActionId.DECLINE)
     if user == "U_ALICE":
         stack.emu.wait_for(lambda: stack.emu.views(user))
