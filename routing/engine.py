@@ -7,15 +7,17 @@ returns a ``Decision`` with a full trace. Nothing here touches I/O or the clock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 from routing.conditions import Condition, compile_condition
+from routing.conditions.compiler import _All, _Always, _Any, _Leaf, _Node, _Not
 from routing.config.models import RoutingConfig, Rule, SlaPolicy, Target
 from routing.decision import Decision
-from routing.eligibility import ineligible_reason
+from routing.eligibility import Eligibility
 from routing.roster import Roster
+from routing.rule_index import RuleIndex, positions
 from routing.scoring import compile_scoring
 from routing.strategies import STRATEGIES
 from routing.territories import compile_territories
@@ -24,15 +26,23 @@ Trace = list[dict[str, Any]]
 
 
 class Router:
-    def __init__(self, config: RoutingConfig) -> None:
+    def __init__(self, config: RoutingConfig, *, index: bool = True) -> None:
+        """``index=False`` evaluates every rule in order (same decisions, slower)."""
         self.config = config
         self.version = config.version
-        self._rules: list[tuple[Rule, Condition]] = [
-            (rule, compile_condition(rule.when)) for rule in config.rules
+        conditions = [compile_condition(rule.when) for rule in config.rules]
+        self._rules: list[tuple[Rule, tuple[_LeafView, ...], _Combine | None]] = [
+            (rule, _leaves(condition), _combiner(condition._root))
+            for rule, condition in zip(config.rules, conditions, strict=True)
         ]
+        self.rule_index = self._index = RuleIndex(conditions, enabled=index)
+        self._skip_why = (
+            f"they require {', '.join(self._index.fields)} values the lead does not have"
+        )
         self._sla: list[tuple[SlaPolicy, Condition]] = [
             (policy, compile_condition(policy.when)) for policy in config.sla
         ]
+        self._eligibility = Eligibility(config)
         self._territories = compile_territories(config.territories)
         self._scoring = compile_scoring(config.scoring.rules, config.scoring.tiers)
 
@@ -56,30 +66,67 @@ class Router:
 
     # -- routing ----------------------------------------------------------------
     def route(self, fields: Mapping[str, Any], roster: Roster, now: datetime) -> Decision:
-        trace: Trace = []
-        for rule, condition in self._rules:
-            matched = condition.evaluate(fields)
-            trace.append(
+        """First matching rule with an eligible target wins.
+
+        Only the rules the index cannot rule out are evaluated, in config order; the
+        trace lists each of them with its checks, and one ``index`` entry (first) counts
+        the rules before the decision that were skipped because they cannot match.
+        """
+        summary: dict[str, Any] = {"step": "index"}
+        trace: Trace = [summary]
+        evaluated = 0
+        rules = self._rules
+        hours: dict[str, bool] = {}  # business hours open at `now`, filled as needed
+        for position in positions(self._index.candidates(fields)):
+            rule, leaves, combine = rules[position]
+            checks = [
                 {
-                    "step": "rule",
-                    "rule": rule.name,
-                    "matched": matched,
-                    "checks": [_check(c) for c in condition.explain(fields)],
+                    "field": name,
+                    "matcher": matcher,
+                    "expected": expected,
+                    "actual": fields.get(name),
+                    "passed": check(fields),
                 }
-            )
+                for name, matcher, expected, check in leaves
+            ]
+            # Each leaf is evaluated once, for the trace and for the decision.
+            if combine is None:
+                matched = all(c["passed"] for c in checks)
+            else:
+                matched = combine(iter([c["passed"] for c in checks]))
+            evaluated += 1
+            trace.append({"step": "rule", "rule": rule.name, "matched": matched, "checks": checks})
             if not matched:
                 continue
             for target in rule.assign:
-                decision = self._try_target(rule, target, fields, roster, now, trace)
+                decision = self._try_target(rule, target, fields, roster, now, trace, hours)
                 if decision is not None:
-                    return decision
+                    return self._summarise(decision, summary, position + 1, evaluated)
             trace.append({"step": "fallthrough", "rule": rule.name, "why": "no eligible target"})
-        return Decision(
-            outcome="unrouted",
-            reason="no rule matched with an eligible target",
-            config_version=self.version,
-            trace=trace,
+        return self._summarise(
+            Decision(
+                outcome="unrouted",
+                reason="no rule matched with an eligible target",
+                config_version=self.version,
+                trace=trace,
+            ),
+            summary,
+            len(rules),
+            evaluated,
         )
+
+    def _summarise(
+        self, decision: Decision, summary: dict[str, Any], considered: int, evaluated: int
+    ) -> Decision:
+        """Fill in the ``index`` entry; drop it when the index skipped nothing."""
+        skipped = considered - evaluated
+        if skipped:
+            summary["skipped"] = skipped
+            summary["evaluated"] = evaluated
+            summary["why"] = self._skip_why
+        else:
+            del decision.trace[0]
+        return decision
 
     def _try_target(
         self,
@@ -89,6 +136,7 @@ class Router:
         roster: Roster,
         now: datetime,
         trace: Trace,
+        hours: dict[str, bool],
     ) -> Decision | None:
         kind = target.kind
         if kind == "queue":
@@ -104,16 +152,14 @@ class Router:
                 trace=trace,
             )
         if kind == "pool":
-            return self._try_pool(rule, target, roster, now, trace)
+            return self._try_pool(rule, target, roster, now, trace, hours)
         # rep, account_owner, existing_owner: one named rep, hours left to the SLA clock.
         rep_id = target.id if kind == "rep" else _owner(fields, kind)
         label = f"rep {rep_id}" if kind == "rep" else kind
         if rep_id is None:
             trace.append({"step": "target", "rule": rule.name, "target": label, "why": "no owner"})
             return None
-        why = ineligible_reason(
-            rep_id, config=self.config, roster=roster, now=now, respect_hours=False
-        )
+        why = self._eligibility.reason(rep_id, roster, now, respect_hours=False)
         trace.append(
             {
                 "step": "target",
@@ -137,20 +183,29 @@ class Router:
         )
 
     def _try_pool(
-        self, rule: Rule, target: Target, roster: Roster, now: datetime, trace: Trace
+        self,
+        rule: Rule,
+        target: Target,
+        roster: Roster,
+        now: datetime,
+        trace: Trace,
+        hours: dict[str, bool],
     ) -> Decision | None:
         assert target.id is not None
         pool = self.config.pools[target.id]
         candidates = []
         eligible = []
+        reason = self._eligibility.reason
+        respect_hours = pool.respect_hours
+        skills = target.require_skills
         for member in pool.members:
-            why = ineligible_reason(
+            why = reason(
                 member.rep,
-                config=self.config,
-                roster=roster,
-                now=now,
-                respect_hours=pool.respect_hours,
-                require_skills=target.require_skills,
+                roster,
+                now,
+                respect_hours=respect_hours,
+                require_skills=skills,
+                hours_memo=hours,
             )
             candidates.append({"rep": member.rep, "eligible": why is None, "why": why})
             if why is None:
@@ -191,11 +246,39 @@ def _owner(fields: Mapping[str, Any], kind: str) -> str | None:
     return str(value) if value else None
 
 
-def _check(check: Any) -> dict[str, Any]:
-    return {
-        "field": check.field,
-        "matcher": check.matcher,
-        "expected": check.expected,
-        "actual": check.actual,
-        "passed": check.passed,
-    }
+# (field, matcher, expected, check): one leaf of a condition, as Condition.explain reports it.
+_LeafView = tuple[str, str, Any, Callable[[Mapping[str, Any]], bool]]
+# The condition's result from its leaves' results, in Condition.explain order.
+_Combine = Callable[[Iterator[bool]], bool]
+
+
+def _leaves(condition: Condition) -> tuple[_LeafView, ...]:
+    return tuple(
+        (leaf.field, leaf.matcher, leaf.expected, leaf.check) for leaf in condition._root.leaves()
+    )
+
+
+def _combiner(node: _Node) -> _Combine | None:
+    """None when the condition is the AND of its leaves (or has none), else the combination
+    of leaf results mirroring the tree (every result consumed: no short-circuit)."""
+    if isinstance(node, _Leaf | _Always) or (
+        type(node) is _All and all(isinstance(c, _Leaf) for c in node.children)
+    ):
+        return None
+    return _combine(node)
+
+
+def _combine(node: _Node) -> _Combine:
+    if isinstance(node, _Leaf):
+        return next
+    if isinstance(node, _Always):
+        return lambda results: True
+    if isinstance(node, _Not):
+        inner = _combine(node.child)
+        return lambda results: not inner(results)
+    if isinstance(node, _All):
+        parts = tuple(_combine(c) for c in node.children)
+        if isinstance(node, _Any):
+            return lambda results: any([part(results) for part in parts])
+        return lambda results: all([part(results) for part in parts])
+    raise TypeError(f"unknown condition node {node!r}")

@@ -24,14 +24,35 @@ def _calendar(spec: str) -> holidays_lib.HolidayBase:
     return holidays_lib.country_holidays(country, subdiv=subdiv or None)
 
 
+@lru_cache(maxsize=4096)
+def _is_holiday(spec: str, day: date) -> bool:
+    return day in _calendar(spec)
+
+
 def is_holiday(hours: BusinessHours, day: date) -> bool:
-    return bool(hours.holidays) and day in _calendar(str(hours.holidays))
+    return bool(hours.holidays) and _is_holiday(str(hours.holidays), day)
+
+
+class OpenHours:
+    """``is_open`` for one ``BusinessHours``, its settings read once (routing hot path)."""
+
+    __slots__ = ("days", "end", "holidays", "start", "zone")
+
+    def __init__(self, hours: BusinessHours) -> None:
+        self.zone = _zone(hours.timezone)
+        self.days = frozenset(WEEKDAYS.index(day) for day in hours.days)
+        self.holidays = str(hours.holidays) if hours.holidays else None
+        self.start = hours.start
+        self.end = hours.end
+
+    def __call__(self, at: datetime) -> bool:
+        local = at.astimezone(self.zone)
+        if local.weekday() not in self.days:
+            return False
+        if self.holidays is not None and _is_holiday(self.holidays, local.date()):
+            return False
+        return self.start <= local.time() < self.end
 
 
 def is_open(hours: BusinessHours, at: datetime) -> bool:
-    local = at.astimezone(_zone(hours.timezone))
-    if WEEKDAYS[local.weekday()] not in hours.days:
-        return False
-    if is_holiday(hours, local.date()):
-        return False
-    return hours.start <= local.time().replace(tzinfo=None) < hours.end
+    return OpenHours(hours)(at)
