@@ -33,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--signing-secret", default="secret")
     parser.add_argument("--bot-token", default="xoxb-test")
     parser.add_argument("--team-id", default="T0001")
+    parser.add_argument("--app-token", default="xapp-1-A0LEADROUTER-1-emulator")
+    parser.add_argument(
+        "--socket-mode",
+        action="store_true",
+        help="deliver to the app over Socket Mode (apps.connections.open) instead of HTTP",
+    )
     parser.add_argument("--events-url", default=None, help="the app's /slack/events URL")
     parser.add_argument("--users", type=Path, default=None, help="JSON users/channels file")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -46,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         events_url=args.events_url,
         host=args.host,
         port=args.port,
+        app_token=args.app_token,
+        socket_mode=args.socket_mode,
     )
     if args.users is not None:
         _load_workspace(emu, args.users)

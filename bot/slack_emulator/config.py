@@ -9,6 +9,7 @@ from dataclasses import dataclass
 class Config:
     signing_secret: str
     bot_token: str
+    app_token: str = "xapp-1-A0LEADROUTER-1-emulator"  # app-level token for Socket Mode
     team_id: str = "T0001"
     team_domain: str = "leadrouter-emulated"
     team_name: str = "Lead Router (emulated)"
@@ -19,6 +20,7 @@ class Config:
     verification_token: str = "emulator-verification-token"
     trigger_ttl: float = 3.0  # seconds a trigger_id stays valid, as on Slack
     base_url: str = ""  # set once the server is bound
+    socket_url: str = ""  # ws:// base of the Socket Mode server, once started
 
     @property
     def workspace_url(self) -> str:

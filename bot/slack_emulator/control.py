@@ -21,7 +21,13 @@ def _sent(response: httpx.Response) -> dict[str, Any]:
 
 def _get(emu: SlackEmulator, op: str, query: dict[str, Any]) -> Result | None:
     if op == "health":
-        return 200, {"ok": True, "api_url": emu.api_url, "events_url": emu.events_url}
+        return 200, {
+            "ok": True,
+            "api_url": emu.api_url,
+            "events_url": emu.events_url,
+            "socket_mode": emu.socket_mode,
+            "socket_connections": emu.socket_connections(),
+        }
     if op == "calls":
         return 200, {"ok": True, "calls": [c.to_dict() for c in emu.calls(query.get("method"))]}
     if op == "messages":
@@ -51,6 +57,11 @@ def _post(emu: SlackEmulator, op: str, body: dict[str, Any]) -> Result | None:
     if op == "events_url":
         emu.events_url = str(body["events_url"])
         return 200, {"ok": True}
+    if op == "socket_mode":
+        emu.socket_mode = bool(body["enabled"])
+        return 200, {"ok": True, "socket_mode": emu.socket_mode}
+    if op == "disconnect_socket":
+        return 200, {"ok": True, "closed": emu.disconnect_socket(**body)}
     senders: dict[str, Callable[..., httpx.Response]] = {
         "click": emu.click,
         "select": emu.select,

@@ -16,6 +16,7 @@ from .config import Config
 from .interactions import InteractionsMixin
 from .methods import store_message
 from .server import make_server, serve_in_thread
+from .socket_mode import SocketModeServer
 from .state import Call, Fault, State
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,12 @@ MESSAGE_KEYS = ("channel", "ts", "text", "blocks", "attachments", "metadata", "u
 
 
 class SlackEmulator(InteractionsMixin):
-    """A local Slack: Web API under ``api_url``, and signed requests sent to ``events_url``."""
+    """A local Slack: Web API under ``api_url``, and signed requests sent to ``events_url``.
+
+    With ``socket_mode`` on, the app connects through ``apps.connections.open`` (app-level
+    token ``app_token``) and every sender delivers over that WebSocket instead of HTTP,
+    waiting for the app's ack; see :mod:`bot.slack_emulator.socket_mode`.
+    """
 
     def __init__(
         self,
@@ -40,10 +46,13 @@ class SlackEmulator(InteractionsMixin):
         port: int = 0,
         bot_user_id: str = "U0BOT",
         request_timeout: float = 10.0,
+        app_token: str = "xapp-1-A0LEADROUTER-1-emulator",
+        socket_mode: bool = False,
     ) -> None:
         self.config = Config(
             signing_secret=signing_secret,
             bot_token=bot_token,
+            app_token=app_token,
             team_id=team_id,
             bot_user_id=bot_user_id,
         )
@@ -53,6 +62,9 @@ class SlackEmulator(InteractionsMixin):
         self.request_timeout = request_timeout
         self.host = host
         self.port = port
+        # Deliver to the app over Socket Mode (Slack's "Enable Socket Mode" toggle).
+        self.socket_mode = socket_mode
+        self.socket = SocketModeServer(self.state, self.config, host)
         self._server: ThreadingHTTPServer | None = None
         self._thread: Thread | None = None
 
@@ -70,6 +82,7 @@ class SlackEmulator(InteractionsMixin):
     def stop(self) -> None:
         server, thread = self._server, self._thread
         self._server = self._thread = None
+        self.socket.stop()
         if server is not None:
             server.shutdown()
             server.server_close()
@@ -99,6 +112,10 @@ class SlackEmulator(InteractionsMixin):
     @property
     def bot_token(self) -> str:
         return self.config.bot_token
+
+    @property
+    def app_token(self) -> str:
+        return self.config.app_token
 
     @property
     def bot_user_id(self) -> str:
@@ -234,6 +251,23 @@ class SlackEmulator(InteractionsMixin):
                     f"last Web API calls: {recent or 'none'}"
                 )
             time.sleep(interval)
+
+    # -- Socket Mode ------------------------------------------------------------------
+    def socket_connections(self) -> int:
+        """How many Socket Mode connections are open (and not being closed)."""
+        return self.socket.live_connections()
+
+    def wait_socket_connected(self, timeout: float = 5.0) -> None:
+        if not self.socket.wait_connected(timeout):
+            raise TimeoutError(f"no Socket Mode connection after {timeout}s")
+
+    def disconnect_socket(
+        self, reason: str = "refresh_requested", *, send_message: bool = True
+    ) -> int:
+        """Send ``{"type": "disconnect"}`` and close every Socket Mode connection, as Slack
+        does when it refreshes a link; returns how many were closed. Deliveries made
+        afterwards wait (up to ``socket.connect_wait``) for the app to reconnect."""
+        return self.socket.disconnect(reason, send_message=send_message)
 
     # -- faults & reset ---------------------------------------------------------------
     def fail_next(

@@ -19,18 +19,22 @@ from .config import Config
 from .methods import store_message
 from .methods_views import build_view, close_stack
 from .signing import signed_headers
+from .socket_mode import SocketModeServer
 from .state import State
 
 log = logging.getLogger(__name__)
 
 
 class InteractionsMixin:
-    """Expects ``self.state``, ``self.config``, ``self.events_url``, ``self.request_timeout``."""
+    """Expects ``self.state``, ``self.config``, ``self.events_url``, ``self.request_timeout``,
+    ``self.socket_mode`` and ``self.socket``."""
 
     state: State
     config: Config
     events_url: str | None
     request_timeout: float
+    socket_mode: bool
+    socket: SocketModeServer
 
     # -- transport --------------------------------------------------------------------
     def _deliver(
@@ -45,6 +49,8 @@ class InteractionsMixin:
         headers: Mapping[str, str] | None = None,
         timestamp: int | None = None,
     ) -> httpx.Response:
+        if self.socket_mode:
+            return self._deliver_socket(kind, record, headers or {})
         if not self.events_url:
             raise RuntimeError("SlackEmulator.events_url is not set: where should Slack send it?")
         all_headers = {"Content-Type": content_type, "User-Agent": "Slackbot 1.0 (+emulator)"}
@@ -79,6 +85,50 @@ class InteractionsMixin:
                     "elapsed": elapsed,
                     "response": response.text,
                     "at": time.time(),
+                    "transport": "http",
+                }
+            )
+        return response
+
+    def _deliver_socket(self, kind: str, record: Any, headers: Mapping[str, str]) -> httpx.Response:
+        """Deliver over Socket Mode. The result looks like the HTTP one: 200 with the ack
+        payload as JSON body (empty if none); 408 ``ack_timeout`` if the app did not ack
+        within 3 s; 503 ``no_connection`` if no app was connected (after waiting)."""
+        retry = headers.get("X-Slack-Retry-Num")
+        outcome = self.socket.deliver(
+            kind,
+            record,
+            retry_attempt=int(retry) if retry is not None else None,
+            retry_reason=headers.get("X-Slack-Retry-Reason"),
+        )
+        request = httpx.Request("POST", self.config.socket_url or "ws://socket-mode")
+        if outcome.acked:
+            body = b"" if outcome.payload is None else json.dumps(outcome.payload).encode()
+            ctype = "application/json" if body else "text/plain"
+            response = httpx.Response(
+                200, content=body, headers={"Content-Type": ctype}, request=request
+            )
+        else:
+            status = 408 if outcome.error == "ack_timeout" else 503
+            response = httpx.Response(status, text=outcome.error or "", request=request)
+        if outcome.elapsed > 3.0:
+            log.warning(
+                "slack emulator: app took %.2fs to ack a %s (Slack allows 3s)",
+                outcome.elapsed,
+                kind,
+            )
+        with self.state.lock:
+            self.state.deliveries.append(
+                {
+                    "kind": kind,
+                    "payload": record,
+                    "status": response.status_code,
+                    "elapsed": outcome.elapsed,
+                    "response": response.text,
+                    "at": time.time(),
+                    "transport": "socket",
+                    "envelope_id": outcome.envelope_id,
+                    "error": outcome.error,
                 }
             )
         return response

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 JSON_ARGS = ("blocks", "view", "metadata", "attachments")
 MAX_TEXT = 40_000
+# Methods that take an app-level token (xapp-...) instead of the bot token.
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 
 
 class ApiError(Exception):
@@ -102,7 +104,14 @@ def _call_locked(
         return _fault_result(fault)
     if not token:
         return ApiResult(200, {"ok": False, "error": "not_authed"})
-    if token != config.bot_token:
+    if name in APP_TOKEN_METHODS:
+        if token == config.bot_token or not token.startswith("xapp-"):
+            return ApiResult(200, {"ok": False, "error": "not_allowed_token_type"})
+        if token != config.app_token:
+            return ApiResult(200, {"ok": False, "error": "invalid_auth"})
+    elif token.startswith("xapp-"):
+        return ApiResult(200, {"ok": False, "error": "not_allowed_token_type"})
+    elif token != config.bot_token:
         return ApiResult(200, {"ok": False, "error": "invalid_auth"})
     try:
         if bad_json:
@@ -286,4 +295,4 @@ def text_of(args: dict[str, Any]) -> str:
 
 
 # Importing the method modules registers their handlers.
-from . import methods_chat, methods_views  # noqa: E402,F401
+from . import methods_chat, methods_views, socket_mode  # noqa: E402,F401

@@ -124,6 +124,8 @@ class Handler(BaseHTTPRequestHandler):
             token = auth[7:].strip() or None
         elif isinstance(args.get("token"), str) and args["token"]:
             token = args["token"]
+        if name.strip("/") == "apps.connections.open":
+            self.emulator.socket.start()  # started on first use; serves the ws:// URLs
         result = call_api(self.emulator.state, self.emulator.config, name.strip("/"), args, token)
         self.send_json(result.status, result.body, result.headers)
 

@@ -70,6 +70,8 @@ class State:
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}
         self.ims: dict[str, str] = {}  # user id -> D id
+        # Socket Mode URL tickets from apps.connections.open -> when issued (monotonic)
+        self.socket_tickets: dict[str, float] = {}
         self._counter = itertools.count(1)
         self._last_ts_us = 0
         self.clear()
