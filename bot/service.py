@@ -19,6 +19,7 @@ from bot.outbox.pump import OutboxPump
 from bot.outbox.worker import OutboxWorker
 from bot.runtime import Runtime
 from bot.scheduler import build_scheduler
+from bot.socket_mode import SocketModeConnection
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,12 @@ class BotService:
         self.worker = OutboxWorker(rt, HANDLERS)
         self.pump = OutboxPump(self.worker, interval=rt.settings.worker_interval)
         self.scheduler = build_scheduler(rt)
+        # SLACK_APP_TOKEN set: Slack traffic over Socket Mode; /slack/events answers 404.
+        self.socket_mode = (
+            SocketModeConnection(rt.settings, self.bolt)
+            if self.bolt is not None and rt.settings.slack_app_token
+            else None
+        )
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -64,6 +71,12 @@ class BotService:
             time.sleep(0.01)
         self.pump.start()
         self.scheduler.start()
+        if self.socket_mode is not None:
+            try:
+                self.socket_mode.start()
+            except Exception:
+                self.stop()
+                raise
         log.info("bot_started", extra={"url": self.url})
         return self
 
@@ -76,6 +89,8 @@ class BotService:
         )
         self._server = uvicorn.Server(config)
         try:
+            if self.socket_mode is not None:
+                self.socket_mode.start()
             self._server.run()
         finally:
             self._shutdown_workers()
@@ -90,6 +105,8 @@ class BotService:
             self._socket.close()
 
     def _shutdown_workers(self) -> None:
+        if self.socket_mode is not None:
+            self.socket_mode.stop()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         self.pump.stop()

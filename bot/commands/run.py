@@ -1,4 +1,6 @@
-"""``leadrouter run``: the bot for real, in HTTP mode."""
+"""``leadrouter run``: the bot for real, in HTTP mode, or in Socket Mode when
+``SLACK_APP_TOKEN`` is set (the HTTP server then still serves ``/leads``, health and
+metrics)."""
 
 from __future__ import annotations
 
@@ -42,8 +44,23 @@ def handle(args: argparse.Namespace) -> int:
     except FileNotFoundError:
         print(f"no config at {settings.config_path}; set LEADROUTER_CONFIG", file=sys.stderr)
         return 1
+    from slack_sdk.errors import SlackApiError
+
     service = BotService(rt)
     service.migrate()
-    log.info("starting", extra={"port": settings.port, "config": rt.config.config.version})
-    service.serve_forever()
+    mode = "socket" if settings.slack_app_token else "http"
+    log.info(
+        "starting",
+        extra={"port": settings.port, "config": rt.config.config.version, "slack_mode": mode},
+    )
+    try:
+        service.serve_forever()
+    except SlackApiError as err:
+        print(
+            f"Socket Mode could not connect: apps.connections.open answered "
+            f"{err.response.get('error')!r}; SLACK_APP_TOKEN must be an app-level token "
+            "(xapp-...) with the connections:write scope",
+            file=sys.stderr,
+        )
+        return 1
     return 0

@@ -47,6 +47,12 @@ def create_http_app(rt: Runtime, bolt: App | None) -> Starlette:
         return None
 
     async def slack_events(request: Request) -> Response:
+        if rt.settings.slack_app_token:
+            return _error(
+                404,
+                "Socket Mode is on (SLACK_APP_TOKEN is set): Slack sends events over the "
+                "WebSocket, not to /slack/events; unset SLACK_APP_TOKEN to use this URL",
+            )
         if bolt is None:
             return _error(
                 503, "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"
