@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 
 from routing.config.models import Rep, RoutingConfig
 from routing.hours import OpenHours
-from routing.roster import Roster
+from routing.roster import RepLoad, Roster
 
 CAP_WINDOWS = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
+
+_NO_LOAD = RepLoad()
 
 # (window name, span, cap) of each cap a rep has, in CAP_WINDOWS order.
 _Caps = tuple[tuple[str, timedelta, int], ...]
@@ -75,34 +77,70 @@ class Eligibility:
         """None when the rep is eligible, else a short reason for the trace.
 
         ``hours_memo``: see :meth:`is_open` (only valid for one ``now``)."""
-        info = self._rep(rep_id)
-        if info is None:
-            return "not a known rep"
-        rep, skills, caps = info
-        if not rep.active:
-            return "inactive"
-        if rep_id in roster.excluded:
-            return "already declined or timed out on this lead"
-        load = roster.load(rep_id)
-        if load.away_until is not None and load.away_until > now:
-            return f"away until {load.away_until.isoformat(timespec='minutes')}"
-        if respect_hours and rep.hours and not self.is_open(rep.hours, now, hours_memo):
-            return f"outside working hours ({rep.hours})"
-        if require_skills:
-            missing = [s for s in require_skills if s not in skills]
-            if missing:
-                return f"lacks skill {', '.join(missing)}"
-        if rep.max_pending is not None and load.pending >= rep.max_pending:
-            return f"at max_pending ({load.pending}/{rep.max_pending})"
-        if caps:
-            offered = len(load.recent_offers)
-            for window, span, cap in caps:
-                if offered < cap:  # fewer offers in all than the cap: none to count
+        return self.reasons((rep_id,), roster, now, respect_hours, require_skills, hours_memo)[0]
+
+    def reasons(
+        self,
+        rep_ids: Iterable[str],
+        roster: Roster,
+        now: datetime,
+        respect_hours: bool = True,
+        require_skills: Iterable[str] = (),
+        hours_memo: dict[str, bool] | None = None,
+    ) -> list[str | None]:
+        """:meth:`reason` of each rep in ``rep_ids`` (the members of a pool, say)."""
+        memo: dict[str, bool] = {} if hours_memo is None else hours_memo
+        required = tuple(require_skills)
+        loads = roster.reps
+        excluded = roster.excluded
+        known = self._reps
+        out: list[str | None] = []
+        for rep_id in rep_ids:
+            info = known[rep_id] if rep_id in known else self._rep(rep_id)
+            if info is None:
+                out.append("not a known rep")
+                continue
+            rep, skills, caps = info
+            if not rep.active:
+                out.append("inactive")
+                continue
+            if rep_id in excluded:
+                out.append("already declined or timed out on this lead")
+                continue
+            load = loads.get(rep_id, _NO_LOAD)
+            away = load.away_until
+            if away is not None and away > now:
+                out.append(f"away until {away.isoformat(timespec='minutes')}")
+                continue
+            hours = rep.hours
+            if respect_hours and hours:
+                is_open = memo.get(hours)
+                if is_open is None:
+                    is_open = self.is_open(hours, now, memo)
+                if not is_open:
+                    out.append(f"outside working hours ({hours})")
                     continue
-                used = load.offers_since(now - span)
-                if used >= cap:
-                    return f"at {window} cap ({used}/{cap})"
-        return None
+            if required:
+                missing = [s for s in required if s not in skills]
+                if missing:
+                    out.append(f"lacks skill {', '.join(missing)}")
+                    continue
+            limit = rep.max_pending
+            if limit is not None and load.pending >= limit:
+                out.append(f"at max_pending ({load.pending}/{limit})")
+                continue
+            why = None
+            if caps:
+                offered = len(load.recent_offers)
+                for window, span, cap in caps:
+                    if offered < cap:  # fewer offers in all than the cap: none to count
+                        continue
+                    used = load.offers_since(now - span)
+                    if used >= cap:
+                        why = f"at {window} cap ({used}/{cap})"
+                        break
+            out.append(why)
+        return out
 
 
 def ineligible_reason(

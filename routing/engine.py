@@ -43,6 +43,9 @@ class Router:
             (policy, compile_condition(policy.when)) for policy in config.sla
         ]
         self._eligibility = Eligibility(config)
+        self._members = {
+            pool_id: tuple(m.rep for m in pool.members) for pool_id, pool in config.pools.items()
+        }
         self._territories = compile_territories(config.territories)
         self._scoring = compile_scoring(config.scoring.rules, config.scoring.tiers)
 
@@ -159,7 +162,7 @@ class Router:
         if rep_id is None:
             trace.append({"step": "target", "rule": rule.name, "target": label, "why": "no owner"})
             return None
-        why = self._eligibility.reason(rep_id, roster, now, respect_hours=False)
+        why = self._eligibility.reasons((rep_id,), roster, now, False)[0]
         trace.append(
             {
                 "step": "target",
@@ -193,23 +196,15 @@ class Router:
     ) -> Decision | None:
         assert target.id is not None
         pool = self.config.pools[target.id]
-        candidates = []
-        eligible = []
-        reason = self._eligibility.reason
-        respect_hours = pool.respect_hours
-        skills = target.require_skills
-        for member in pool.members:
-            why = reason(
-                member.rep,
-                roster,
-                now,
-                respect_hours=respect_hours,
-                require_skills=skills,
-                hours_memo=hours,
-            )
-            candidates.append({"rep": member.rep, "eligible": why is None, "why": why})
-            if why is None:
-                eligible.append(member.rep)
+        members = self._members[target.id]
+        reasons = self._eligibility.reasons(
+            members, roster, now, pool.respect_hours, target.require_skills, hours
+        )
+        candidates = [
+            {"rep": rep, "eligible": why is None, "why": why}
+            for rep, why in zip(members, reasons, strict=True)
+        ]
+        eligible = [rep for rep, why in zip(members, reasons, strict=True) if why is None]
         pick = STRATEGIES[pool.strategy](
             pool.members, eligible, roster.pools.get(target.id, {}), roster
         )

@@ -284,6 +284,12 @@ def _placement(
         yield None, min(across, key=_width)
 
 
+def _texts_only(table: Table) -> dict[str, int] | None:
+    if isinstance(table, _Table) and not (table.numbers or table.bools):
+        return table.texts
+    return None
+
+
 def positions(mask: int) -> Iterator[int]:
     """Set bit positions of ``mask``, lowest first."""
     while mask:
@@ -295,7 +301,7 @@ def positions(mask: int) -> Iterator[int]:
 class RuleIndex:
     """``candidates(fields)``: bitmask of the rule positions that may match ``fields``."""
 
-    __slots__ = ("_all", "_layers", "fields", "indexed", "size")
+    __slots__ = ("_all", "_layers", "_single", "fields", "indexed", "size")
 
     def __init__(self, conditions: Sequence[Condition], *, enabled: bool = True) -> None:
         """``enabled=False`` indexes nothing: every rule is a candidate (the naive order)."""
@@ -324,9 +330,17 @@ class RuleIndex:
             for table in layer.tables.values():
                 if isinstance(table, _RangeTable):
                     table.build()
+        # Single-table layers, flattened for the hot loop: (field, code field, free, table).
+        self._single = tuple(
+            (field, code, layer.free, table, _texts_only(table))
+            for layer in layers
+            if len(layer.tables) == 1
+            for ((field, code), _), table in layer.tables.items()
+        )
         self._layers = tuple(
             (layer.free, tuple((lookup, table) for (lookup, _), table in layer.tables.items()))
             for layer in layers
+            if len(layer.tables) > 1
         )
         #: How many rules have at least one indexed requirement.
         self.indexed = constrained.bit_count()
@@ -338,6 +352,20 @@ class RuleIndex:
     def candidates(self, fields: Mapping[str, Any]) -> int:
         """Bit ``i`` set: rule ``i`` may match (every other rule certainly does not)."""
         mask = self._all
+        get = fields.get
+        for field, code, free, table, texts in self._single:
+            value = get(field) if code is None else get(code, get(field))
+            if value is None:
+                mask &= free
+            elif value.__class__ is str:
+                if not value or value.isspace():
+                    mask &= free
+                elif texts is not None:  # _Table.hits of a string, no numbers or booleans
+                    mask &= free | texts.get(value.strip().casefold(), 0)
+                else:
+                    mask &= free | table.hits(value)
+            else:
+                mask &= free | _lead_hits(fields, (field, code), table)
         for free, tables in self._layers:
             hit = free
             for lookup, table in tables:
