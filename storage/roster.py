@@ -27,18 +27,26 @@ def load_roster(
     now: datetime,
     pool_overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Roster:
-    pending: dict[str, int] = dict(
-        session.execute(  # type: ignore[arg-type]
-            select(Offer.rep_id, func.count())
-            .where(Offer.outcome == "pending")
-            .group_by(Offer.rep_id)
-        ).all()
-    )
-    last: dict[str, datetime] = dict(
-        session.execute(  # type: ignore[arg-type]
-            select(Offer.rep_id, func.max(Offer.offered_at)).group_by(Offer.rep_id)
-        ).all()
-    )
+    # Each aggregate scans the offers table, which grows with every lead ever routed, and
+    # routing runs it twice per lead with the pool row locked: read only what the config
+    # can use (pending for max_pending and least_loaded, recency for least_loaded).
+    least_loaded = any(pool.strategy == "least_loaded" for pool in config.pools.values())
+    pending: dict[str, int] = {}
+    if least_loaded or any(rep.max_pending is not None for rep in config.reps):
+        pending = dict(
+            session.execute(  # type: ignore[arg-type]
+                select(Offer.rep_id, func.count())
+                .where(Offer.outcome == "pending")
+                .group_by(Offer.rep_id)
+            ).all()
+        )
+    last: dict[str, datetime] = {}
+    if least_loaded:
+        last = dict(
+            session.execute(  # type: ignore[arg-type]
+                select(Offer.rep_id, func.max(Offer.offered_at)).group_by(Offer.rep_id)
+            ).all()
+        )
     recent: dict[str, list[datetime]] = defaultdict(list)
     if any(rep.caps is not None for rep in config.reps):
         rows = session.execute(
