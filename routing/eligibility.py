@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from routing.config.models import Rep, RoutingConfig
 from routing.hours import OpenHours
@@ -12,6 +13,7 @@ from routing.roster import RepLoad, Roster
 CAP_WINDOWS = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
 
 _NO_LOAD = RepLoad()
+_UNSEEN: Any = object()
 
 # (window name, span, cap) of each cap a rep has, in CAP_WINDOWS order.
 _Caps = tuple[tuple[str, timedelta, int], ...]
@@ -96,7 +98,9 @@ class Eligibility:
         known = self._reps
         out: list[str | None] = []
         for rep_id in rep_ids:
-            info = known[rep_id] if rep_id in known else self._rep(rep_id)
+            info = known.get(rep_id, _UNSEEN)
+            if info is _UNSEEN:
+                info = self._rep(rep_id)
             if info is None:
                 out.append("not a known rep")
                 continue

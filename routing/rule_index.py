@@ -284,9 +284,10 @@ def _placement(
         yield None, min(across, key=_width)
 
 
-def _texts_only(table: Table) -> dict[str, int] | None:
+def _texts_only(table: Table, free: int) -> dict[str, int] | None:
+    """For a table of texts only: text -> its rules plus the layer's free rules."""
     if isinstance(table, _Table) and not (table.numbers or table.bools):
-        return table.texts
+        return {text: bits | free for text, bits in table.texts.items()}
     return None
 
 
@@ -332,7 +333,7 @@ class RuleIndex:
                     table.build()
         # Single-table layers, flattened for the hot loop: (field, code field, free, table).
         self._single = tuple(
-            (field, code, layer.free, table, _texts_only(table))
+            (field, code, layer.free, table, _texts_only(table, layer.free))
             for layer in layers
             if len(layer.tables) == 1
             for ((field, code), _), table in layer.tables.items()
@@ -361,7 +362,7 @@ class RuleIndex:
                 if not value or value.isspace():
                     mask &= free
                 elif texts is not None:  # _Table.hits of a string, no numbers or booleans
-                    mask &= free | texts.get(value.strip().casefold(), 0)
+                    mask &= texts.get(value.strip().casefold(), free)
                 else:
                     mask &= free | table.hits(value)
             else:
