@@ -34,7 +34,7 @@ def load_roster(
     pending: dict[str, int] = {}
     if least_loaded or any(rep.max_pending is not None for rep in config.reps):
         pending = dict(
-            session.execute(  # type: ignore[arg-type]
+            session.execute(
                 select(Offer.rep_id, func.count())
                 .where(Offer.outcome == "pending")
                 .group_by(Offer.rep_id)
@@ -43,7 +43,7 @@ def load_roster(
     last: dict[str, datetime] = {}
     if least_loaded:
         last = dict(
-            session.execute(  # type: ignore[arg-type]
+            session.execute(
                 select(Offer.rep_id, func.max(Offer.offered_at)).group_by(Offer.rep_id)
             ).all()
         )
@@ -55,7 +55,7 @@ def load_roster(
         for rep_id, offered_at in rows:
             recent[rep_id].append(offered_at)
     away: dict[str, datetime | None] = dict(
-        session.execute(  # type: ignore[arg-type]
+        session.execute(
             select(RepPresence.rep_id, RepPresence.away_until).where(RepPresence.away_until > now)
         ).all()
     )
