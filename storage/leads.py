@@ -66,6 +66,12 @@ def _existing(
     return session.scalars(select(Lead).where(or_(*clauses)).order_by(Lead.id)).first()
 
 
+def _key(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return value.strip() or None
+
+
 def store_lead(
     session: Session,
     *,
@@ -78,7 +84,15 @@ def store_lead(
     salesforce_id: str | None = None,
     idempotency_key: str | None = None,
 ) -> StoredLead:
-    """Insert a new lead, or return the one already stored under any of its keys."""
+    """Insert a new lead, or return the one already stored under any of its keys.
+
+    A blank key (``""``, spaces) is no key: stored as NULL, never matched.
+    """
+    external_id, salesforce_id, idempotency_key = (
+        _key(external_id),
+        _key(salesforce_id),
+        _key(idempotency_key),
+    )
     found = _existing(session, external_id, salesforce_id, idempotency_key)
     if found is not None:
         return StoredLead(found, created=False)
