@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, insert, text
+from sqlalchemy import CursorResult, Select, insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -30,8 +30,10 @@ def insert_ignore(session: Session, table: Any, values: dict[str, Any], key: str
         stmt = sqlite_insert(table).values(**values).on_conflict_do_nothing(index_elements=[key])
     else:  # pragma: no cover - only the two engines above are supported
         stmt = insert(table).values(**values)
-    result = session.execute(stmt)
-    return bool(result.rowcount)
+    # Without preserve_rowcount, psycopg reports -1 for an INSERT (SQLAlchemy only keeps
+    # the count of UPDATE/DELETE by default): every call looked like an insert.
+    result = session.execute(stmt, execution_options={"preserve_rowcount": True})
+    return cast("CursorResult[Any]", result).rowcount > 0
 
 
 def advisory_xact_lock(session: Session, key: int) -> None:
