@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 
@@ -21,6 +22,9 @@ def create_bolt_app(rt: Runtime) -> App:
         client=make_web_client(settings.slack_bot_token, settings.slack_api_url, interactive=True),
         # Ack first, then do the work on Bolt's listener threads.
         process_before_response=False,
+        # Listeners ack first, but only once a pool thread picks them up: a burst of
+        # clicks (a busy queue card) must not wait behind each other's database work.
+        listener_executor=ThreadPoolExecutor(max_workers=64, thread_name_prefix="bolt"),
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("slack_bolt"),
     )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.runtime import Runtime
+from bot.services.directory import refresh_directory
 from bot.services.leads import sweep_new_leads
 
 log = logging.getLogger(__name__)
@@ -39,5 +41,12 @@ def build_scheduler(rt: Runtime) -> BackgroundScheduler:
         "interval",
         seconds=2,
         id="reload_config",
+    )
+    scheduler.add_job(
+        _guarded("refresh_directory", lambda: refresh_directory(rt)),
+        "interval",
+        hours=1,
+        id="refresh_directory",
+        next_run_time=datetime.now(UTC),  # at start-up too: the first clicks are fast
     )
     return scheduler

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from bot.outbox.slack_alerts import alert_unrouted, post_queue_card, update_queue_card
+from bot.home.refresh import publish_home
+from bot.outbox.admin_alerts import send_admin_alert
+from bot.outbox.slack_alerts import (
+    alert_unrouted,
+    post_queue_card,
+    update_queue_card,
+)
 from bot.outbox.slack_cards import post_offer_card, update_offer_card
 from bot.outbox.worker import Handler
 
@@ -12,4 +18,6 @@ HANDLERS: dict[str, Handler] = {
     "slack.queue_card": post_queue_card,
     "slack.unrouted_alert": alert_unrouted,
     "slack.queue_card_update": update_queue_card,
+    "slack.home_publish": publish_home,
+    "slack.admin_alert": send_admin_alert,
 }

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.metadata import Metadata
 
 from bot.errors import RepNotInSlack
+from bot.outbox.admin_alerts import enqueue_admin_alert
 from bot.outbox.slack_cards import CARD_EVENT, find_posted
 from bot.outbox.worker import Defer, GiveUp
 from bot.runtime import Runtime
+from bot.slack.errors import classify
 from bot.views.card import lead_name
 from bot.views.queue_card import render_queue_card
 from storage.models import Lead
@@ -60,20 +63,49 @@ def post_queue_card(rt: Runtime, item: Claimed) -> dict[str, Any]:
     if item.attempts > 1 and not channel.startswith("#"):
         found = find_posted(rt, channel, item.key)
     if found is None:
-        response = rt.slack.chat_postMessage(
-            channel=channel,
-            text=text,
-            blocks=blocks,
-            metadata=Metadata(
-                event_type=CARD_EVENT, event_payload={"outbox_key": item.key, "lead_id": lead_id}
-            ),
-        )
+        try:
+            response = rt.slack.chat_postMessage(
+                channel=channel,
+                text=text,
+                blocks=blocks,
+                metadata=Metadata(
+                    event_type=CARD_EVENT,
+                    event_payload={"outbox_key": item.key, "lead_id": lead_id},
+                ),
+            )
+        except SlackApiError as exc:
+            failure = classify(exc)
+            if failure.permanent:
+                _alert_queue_failure(rt, lead_id, queue_id, channel, failure.error)
+            raise
         found = {"channel": str(response["channel"]), "ts": str(response["ts"])}
     with rt.db.session() as session:
         lead = session.get(Lead, lead_id)
         assert lead is not None
         lead.queue_channel, lead.queue_message_ts = found["channel"], found["ts"]
     return found
+
+
+def _alert_queue_failure(
+    rt: Runtime, lead_id: int, queue_id: str, channel: str, error: str
+) -> None:
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        lead = session.get(Lead, lead_id)
+        public_id = lead.public_id if lead is not None else str(lead_id)
+        enqueue_admin_alert(
+            session,
+            rt.config.config,
+            key=f"lead:{lead_id}:queue_failed:{queue_id}",
+            text=(
+                f":warning: The open-claim card for *{public_id}* could not be posted in "
+                f"{channel} (queue *{queue_id}*): Slack said `{error}`. Invite the bot to the "
+                "channel or fix `queues` in routing.yml; the lead waits in `/leads queue`."
+            ),
+            now=now,
+            lead_id=lead_id,
+        )
+    rt.wake_outbox()
 
 
 def update_queue_card(rt: Runtime, item: Claimed) -> dict[str, Any]:

@@ -4,18 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.metadata import Metadata
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.errors import RepNotInSlack
+from bot.home.refresh import refresh_homes, request_home_refresh
+from bot.home.team import home_audience
+from bot.outbox.admin_alerts import enqueue_admin_alert
 from bot.outbox.worker import Defer, GiveUp
 from bot.runtime import Runtime
+from bot.slack.errors import classify
 from bot.views.card import CardData, render_offer_card
+from storage.assign import route_lead
 from storage.models import Decision, Lead, Offer, OutboxItem, SlackUser
-from storage.offers import record_card
+from storage.offers import lock_offer, record_card
 from storage.outbox import Claimed
 
 CARD_EVENT = "leadrouter_card"
+# Slack's answers to a DM whose user is gone: pass the lead on instead of retrying.
+GONE_USER_ERRORS = frozenset(
+    {"account_inactive", "user_not_found", "user_disabled", "users_not_found", "channel_not_found"}
+)
 
 
 def salesforce_url(rt: Runtime, lead: Lead) -> str | None:
@@ -71,7 +82,10 @@ def post_offer_card(rt: Runtime, item: Claimed) -> dict[str, Any]:
         if offer.message_ts:
             return {"channel": offer.channel, "ts": offer.message_ts, "already_posted": True}
         rep_id = offer.rep_id
-    slack_id = rt.directory.slack_user_for(rep_id)
+    try:
+        slack_id = rt.directory.slack_user_for(rep_id)
+    except RepNotInSlack as problem:
+        return pass_on_unreachable(rt, offer_id, problem)
     with rt.db.session() as session:
         cached = session.get(SlackUser, rep_id)
         dm = cached.dm_channel if cached is not None else None
@@ -87,14 +101,25 @@ def post_offer_card(rt: Runtime, item: Claimed) -> dict[str, Any]:
         assert offer is not None
         text, blocks = render_offer_card(load_card(rt, session, offer, slack_id))
         offered_at = offer.offered_at
-    response = rt.slack.chat_postMessage(
-        channel=dm or slack_id,
-        text=text,
-        blocks=blocks,
-        metadata=Metadata(
-            event_type=CARD_EVENT, event_payload={"outbox_key": item.key, "offer_id": offer_id}
-        ),
-    )
+    try:
+        response = rt.slack.chat_postMessage(
+            channel=dm or slack_id,
+            text=text,
+            blocks=blocks,
+            metadata=Metadata(
+                event_type=CARD_EVENT, event_payload={"outbox_key": item.key, "offer_id": offer_id}
+            ),
+        )
+    except SlackApiError as exc:
+        error = classify(exc).error
+        if error not in GONE_USER_ERRORS:
+            raise
+        # The account was deactivated or removed since we mapped it.
+        rt.directory.forget(rep_id)
+        rep = rt.config.config.reps_by_id.get(rep_id)
+        return pass_on_unreachable(
+            rt, offer_id, RepNotInSlack(rep_id, rep.email if rep else None, error)
+        )
     channel, ts = str(response["channel"]), str(response["ts"])
     _record(rt, offer_id, rep_id, channel, ts)
     rt.metrics.card_seconds.observe(max(0.0, (rt.clock.now() - offered_at).total_seconds()))
@@ -107,6 +132,8 @@ def _record(rt: Runtime, offer_id: int, rep_id: str, channel: str, ts: str) -> N
         mapping = session.get(SlackUser, rep_id)
         if mapping is not None and channel.startswith("D"):
             mapping.dm_channel = channel
+        # A new card is a new pending offer on the rep's (and their managers') App Home.
+        request_home_refresh(session, home_audience(rt.config.config, [rep_id]), rt.clock.now())
 
 
 def update_offer_card(rt: Runtime, item: Claimed) -> dict[str, Any]:
@@ -130,4 +157,35 @@ def update_offer_card(rt: Runtime, item: Claimed) -> dict[str, Any]:
         # Render the offer as it is now: an update that runs late is still right.
         text, blocks = render_offer_card(load_card(rt, session, offer, slack_id))
     rt.slack.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+    # Accepted, declined, timed out or reassigned: the Homes listing it change too.
+    refresh_homes(rt, home_audience(rt.config.config, [rep_id]))
     return {"channel": channel, "ts": ts}
+
+
+def pass_on_unreachable(rt: Runtime, offer_id: int, problem: RepNotInSlack) -> dict[str, Any]:
+    """A rep we cannot reach in Slack never sits on a lead: pass it on, tell admins."""
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        offer = lock_offer(session, offer_id)
+        if offer is None or offer.outcome != "pending":
+            return {"skipped": "offer no longer pending"}
+        offer.outcome = "revoked"
+        offer.responded_at = now
+        offer.reason = f"not reachable in Slack ({problem.error})"
+        lead = session.get(Lead, offer.lead_id)
+        assert lead is not None
+        result = route_lead(session, rt.config.router, lead.id, now, actor="delivery")
+        to = result.decision.assignee or result.decision.queue if result.decision else None
+        enqueue_admin_alert(
+            session,
+            rt.config.config,
+            key=f"offer:{offer_id}:unreachable",
+            text=(
+                f":warning: {problem} Lead *{lead.public_id}* was passed on"
+                + (f" to {to}." if to else ".")
+            ),
+            now=now,
+            lead_id=lead.id,
+        )
+    rt.wake_outbox()
+    return {"rerouted": True, "error": problem.error}

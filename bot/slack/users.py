@@ -106,3 +106,28 @@ class SlackDirectory:
         with self._lock:
             self._by_rep[rep_id] = slack_user_id
             self._by_user[slack_user_id] = rep_id
+
+    def forget(self, rep_id: str) -> None:
+        """Drop a mapping Slack says is stale; the next use looks the rep up again."""
+        with self._lock:
+            user = self._by_rep.pop(rep_id, None)
+            if user is not None:
+                self._by_user.pop(user, None)
+        with self.db.session() as session:
+            row = session.get(SlackUser, rep_id)
+            if row is not None:
+                session.delete(row)
+
+    def warm(self) -> list[RepNotInSlack]:
+        """Resolve every rep now (start-up, then periodically); returns the unmapped."""
+        missing = []
+        for rep in self.config.config.reps:
+            if rep.slack_user:
+                continue
+            with self._lock:
+                self._by_rep.pop(rep.id, None)  # re-check stale entries against the DB TTL
+            try:
+                self.slack_user_for(rep.id)
+            except RepNotInSlack as exc:
+                missing.append(exc)
+        return missing

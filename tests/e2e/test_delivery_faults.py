@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 import bot.outbox.slack_cards as slack_cards
+from storage.db import Database
 from storage.models import Event, OutboxItem
-from tests.e2e.harness import Stack
+from tests.e2e.harness import CONFIG, Stack, running_stack
 from tests.e2e.test_walking_skeleton import US_LEAD
 
 
@@ -39,26 +40,52 @@ def test_server_errors_are_retried_and_card_arrives_once(stack: Stack) -> None:
     assert len(stack.emu.messages(card["channel"])) == 1
 
 
-def test_rep_missing_from_slack_fails_visibly(stack: Stack) -> None:
-    stack.emu.state.users.pop("U_ALICE")  # alice left the workspace
+def test_rep_missing_from_slack_is_passed_over_and_admins_told(stack: Stack) -> None:
+    stack.emu.state.users["U_ALICE"]["deleted"] = True  # alice's account was deactivated
     lead_id = stack.post_lead(US_LEAD).json()["id"]
+    card = stack.wait_for_card("U_BOB")
+    assert "Dana Scully" in card["text"]
+    lead = stack.get_lead(lead_id)
+    assert [(o["rep"], o["outcome"]) for o in lead["offers"]] == [
+        ("alice", "revoked"),
+        ("bob", "pending"),
+    ]
+    assert "not reachable in Slack (account_inactive)" in lead["offers"][0]["reason"]
+    maria_dm = stack.emu.dm_channel_for("U_MARIA")
+    alert = stack.emu.wait_for(
+        lambda: [m for m in stack.emu.messages(maria_dm) if lead_id in m["text"]]
+    )[0]
+    assert "alice" in alert["text"] and "passed on to bob" in alert["text"]
+    stack.emu.slash("U_BOB", "/leads", f"status {lead_id}")
+    reply = stack.emu.wait_for(lambda: stack.emu.ephemerals("U_BOB"))[-1]
+    assert "offered to alice: revoked" in reply["text"]
+
+
+def test_bad_queue_channel_fails_visibly(stack: Stack) -> None:
+    stack.emu.state.channels.pop("C_TRIAGE")  # someone deleted #inbound-triage
+    lead_id = stack.post_lead({**US_LEAD, "country": "Germany"}).json()["id"]
 
     def dead() -> OutboxItem | None:
         with stack.rt.db.session() as session:
             return session.scalars(
                 select(OutboxItem).where(
-                    OutboxItem.kind == "slack.offer_card", OutboxItem.status == "dead"
+                    OutboxItem.kind == "slack.queue_card", OutboxItem.status == "dead"
                 )
             ).first()
 
     item = stack.emu.wait_for(dead)
-    assert "alice" in (item.last_error or "") and "users_not_found" in (item.last_error or "")
+    assert "channel_not_found" in (item.last_error or "")
     with stack.rt.db.session() as session:
         kinds = [e.kind for e in session.scalars(select(Event).order_by(Event.id))]
     assert "delivery.failed" in kinds
     stack.emu.slash("U_BOB", "/leads", f"status {lead_id}")
     reply = stack.emu.wait_for(lambda: stack.emu.ephemerals("U_BOB"))[-1]
-    assert "Delivery failed" in reply["text"]
+    assert "Delivery failed (slack.queue_card): Slack said channel_not_found" in reply["text"]
+    maria_dm = stack.emu.dm_channel_for("U_MARIA")
+    alert = stack.emu.wait_for(
+        lambda: [m for m in stack.emu.messages(maria_dm) if lead_id in m["text"]]
+    )[0]
+    assert "#inbound-triage" in alert["text"]
 
 
 def test_crash_after_slack_answered_does_not_post_twice(
@@ -109,3 +136,21 @@ def test_lease_expiry_lets_another_worker_finish(stack: Stack) -> None:
     stack.bot.worker.process(again)
     card = stack.wait_for_card("U_ALICE")
     assert len(card_posts(stack)) == 1 and card["ts"]
+
+
+def test_unmapped_rep_is_reported_to_admins_at_start(db: Database) -> None:
+    config = CONFIG.replace(
+        "  - {id: maria,", "  - {id: zed, name: Zed, email: zed@nowhere.example}\n  - {id: maria,"
+    )
+    with running_stack(db, config=config) as stack:
+        maria_dm = stack.emu.dm_channel_for("U_MARIA")
+        alert = stack.emu.wait_for(
+            lambda: [m for m in stack.emu.messages(maria_dm) if "`zed`" in m["text"]]
+        )[0]
+        assert "zed@nowhere.example" in alert["text"] and "users_not_found" in alert["text"]
+        # Once a day per rep: a second refresh does not repeat it.
+        from bot.services.directory import refresh_directory
+
+        refresh_directory(stack.rt)
+        stack.bot.worker.drain()
+        assert len([m for m in stack.emu.messages(maria_dm) if "`zed`" in m["text"]]) == 1

@@ -1,0 +1,42 @@
+"""Alerts to admins: one DM per admin per intent, through the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.runtime import Runtime
+from routing.config.models import RoutingConfig
+from storage.outbox import Claimed, enqueue
+
+
+def enqueue_admin_alert(
+    session: Session,
+    config: RoutingConfig,
+    *,
+    key: str,
+    text: str,
+    now: datetime,
+    lead_id: int | None = None,
+) -> int:
+    """One DM per admin; the key makes a repeated alert for the same intent a no-op."""
+    sent = 0
+    for admin in config.admins:
+        sent += enqueue(
+            session,
+            key=f"{key}:{admin}",
+            kind="slack.admin_alert",
+            payload={"admin": admin, "text": text},
+            now=now,
+            lead_id=lead_id,
+        )
+    return sent
+
+
+def send_admin_alert(rt: Runtime, item: Claimed) -> dict[str, Any]:
+    admin = str(item.payload["admin"])
+    user = rt.directory.slack_user_for(admin)
+    response = rt.slack.chat_postMessage(channel=user, text=str(item.payload["text"]))
+    return {"admin": admin, "channel": response["channel"], "ts": response["ts"]}
