@@ -1,0 +1,140 @@
+"""Republishing App Home when the state behind it changes, through the outbox.
+
+Each request is its own outbox row (``home:{rep}:{uuid}``): publishing is idempotent,
+so a re-run is harmless, and the handler skips a row when a newer publish for the
+same rep is still to come, so a burst of changes publishes once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.errors import RepNotInSlack
+from bot.home.data import load_home
+from bot.home.team import home_audience, queue_audience
+from bot.outbox.worker import GiveUp
+from bot.runtime import Runtime
+from bot.views.home import render_home
+from routing.config.models import RoutingConfig
+from storage.models import Lead, OutboxItem
+from storage.outbox import Claimed, enqueue
+
+KIND = "slack.home_publish"
+# Background refreshes wait this long: cards first, and bursts publish once.
+SETTLE = timedelta(seconds=1)
+
+
+def _prefix(rep_id: str) -> str:
+    return f"home:{rep_id}:"
+
+
+def request_home_refresh(
+    session: Session, rep_ids: Iterable[str], now: datetime, *, delay: timedelta = SETTLE
+) -> int:
+    """Queue a Home publish for each rep, in the caller's transaction; returns how many.
+
+    The publish waits ``delay`` so cards go out first and a burst of changes settles
+    into one publish; a user opening Home passes ``delay=timedelta(0)``.
+    """
+    count = 0
+    for rep_id in sorted(set(rep_ids)):
+        enqueue(
+            session,
+            key=f"{_prefix(rep_id)}{uuid.uuid4().hex}",
+            kind=KIND,
+            payload={"rep": rep_id},
+            now=now,
+            delay=delay,
+        )
+        count += 1
+    return count
+
+
+def lead_audience(session: Session, config: RoutingConfig, lead_id: int) -> set[str]:
+    """Whose App Home shows this lead: every rep it was offered to, its assignee, their
+    managers and the admins; for a queued lead, the managers of the queue's members."""
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        return set()
+    reps = {offer.rep_id for offer in lead.offers}
+    if lead.assignee:
+        reps.add(lead.assignee)
+    audience = home_audience(config, reps)
+    if lead.queue_id:
+        audience |= queue_audience(config, lead.queue_id)
+    return audience
+
+
+def request_lead_home_refresh(
+    session: Session, config: RoutingConfig, lead_id: int, now: datetime
+) -> int:
+    """Refresh every Home that shows this lead, in the caller's transaction."""
+    return request_home_refresh(session, lead_audience(session, config, lead_id), now)
+
+
+def superseded(session: Session, item: Claimed, rep_id: str, now: datetime) -> bool:
+    """True when a newer publish for this rep will render the state after this one.
+
+    A newer row not yet leased (or whose lease ran out) reads the database later than
+    we would. A leased one counts only when it was leased with or after ours (same
+    batch, processed after us); one leased earlier by another worker may already have
+    read the state from before our change, so we still publish.
+    """
+    mine = session.get(OutboxItem, item.id)
+    my_lease = mine.locked_until if mine is not None else None
+    newer = session.execute(
+        select(OutboxItem.payload, OutboxItem.locked_until).where(
+            OutboxItem.kind == KIND,
+            OutboxItem.status == "pending",
+            OutboxItem.id > item.id,
+            OutboxItem.key.startswith(_prefix(rep_id), autoescape=True),
+        )
+    )
+    for payload, locked_until in newer:
+        if payload.get("rep") != rep_id:
+            continue  # a rep id with a ':' whose key shares our prefix
+        if locked_until is None or locked_until <= now:
+            return True
+        if my_lease is not None and locked_until >= my_lease:
+            return True
+    return False
+
+
+def publish_home(rt: Runtime, item: Claimed) -> dict[str, Any]:
+    """Outbox handler: publish the rep's App Home as the database has it now."""
+    rep_id = str(item.payload["rep"])
+    config = rt.config.config
+    if rep_id not in config.reps_by_id:
+        raise GiveUp(f"{rep_id!r} is no longer a rep in routing.yml")
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        if superseded(session, item, rep_id, now):
+            return {"rep": rep_id, "skipped": "a newer publish is queued"}
+    try:
+        user_id = rt.directory.slack_user_for(rep_id)
+    except RepNotInSlack as exc:
+        # Not a delivery failure worth alarming on: their cards already report it.
+        return {"rep": rep_id, "skipped": str(exc)}
+    with rt.db.session() as session:
+        data = load_home(
+            session, config, rep_id, now, salesforce_base=rt.settings.salesforce_instance_url
+        )
+    rt.slack.views_publish(user_id=user_id, view=render_home(data))
+    return {"rep": rep_id, "user": user_id}
+
+
+def refresh_homes(rt: Runtime, rep_ids: Iterable[str]) -> int:
+    """Queue Home publishes in a transaction of their own and wake the outbox."""
+    reps = set(rep_ids)
+    if not reps:
+        return 0
+    with rt.db.session() as session:
+        count = request_home_refresh(session, reps, rt.clock.now())
+    rt.wake_outbox()
+    return count

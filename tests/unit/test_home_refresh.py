@@ -1,0 +1,119 @@
+"""Event dedupe and Home refresh rows: once per event, one publish per burst."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from bot.home.refresh import KIND, SETTLE, request_home_refresh, superseded
+from storage.db import Database
+from storage.dedupe import first_time
+from storage.models import OutboxItem, ProcessedRequest
+from storage.outbox import Claimed
+
+NOW = datetime(2024, 5, 6, 15, 0, tzinfo=UTC)
+
+
+def test_first_time_is_true_once_per_key(db: Database) -> None:
+    with db.session() as s:
+        assert first_time(s, "slack-event:Ev1", NOW)
+    with db.session() as s:
+        assert not first_time(s, "slack-event:Ev1", NOW + timedelta(seconds=5))
+        assert first_time(s, "slack-event:Ev2", NOW)
+    with db.session() as s:
+        rows = s.execute(select(ProcessedRequest.key, ProcessedRequest.at)).all()
+    assert sorted(rows) == [("slack-event:Ev1", NOW), ("slack-event:Ev2", NOW)]
+
+
+def test_a_rolled_back_first_time_does_not_count(db: Database) -> None:
+    class Boom(Exception):
+        pass
+
+    try:
+        with db.session() as s:
+            assert first_time(s, "slack-event:Ev3", NOW)
+            raise Boom
+    except Boom:
+        pass
+    with db.session() as s:
+        assert first_time(s, "slack-event:Ev3", NOW)
+
+
+def rows(db: Database) -> list[OutboxItem]:
+    with db.session() as s:
+        return list(s.scalars(select(OutboxItem).order_by(OutboxItem.id)))
+
+
+def claimed(row: OutboxItem) -> Claimed:
+    return Claimed(row.id, row.key, row.kind, row.lead_id, dict(row.payload), 1)
+
+
+def test_each_request_is_a_new_delayed_row_per_rep(db: Database) -> None:
+    with db.session() as s:
+        assert request_home_refresh(s, ["alice", "bob", "alice"], NOW) == 2
+        assert request_home_refresh(s, ["alice"], NOW, delay=timedelta(0)) == 1
+    made = rows(db)
+    assert [(r.kind, r.payload["rep"]) for r in made] == [
+        (KIND, "alice"),
+        (KIND, "bob"),
+        (KIND, "alice"),
+    ]
+    assert len({r.key for r in made}) == 3
+    assert all(r.key.startswith(f"home:{r.payload['rep']}:") for r in made)
+    assert [r.next_attempt_at for r in made] == [NOW + SETTLE, NOW + SETTLE, NOW]
+
+
+def test_an_older_publish_yields_to_a_newer_one_not_yet_started(db: Database) -> None:
+    with db.session() as s:
+        request_home_refresh(s, ["alice"], NOW)
+        request_home_refresh(s, ["bob"], NOW)
+        request_home_refresh(s, ["alice"], NOW)
+    a1, b, a2 = rows(db)
+    with db.session() as s:
+        assert superseded(s, claimed(a1), "alice", NOW)
+        assert not superseded(s, claimed(a2), "alice", NOW)
+        assert not superseded(s, claimed(b), "bob", NOW)
+    with db.session() as s:
+        s.execute(update(OutboxItem).where(OutboxItem.id == a2.id).values(status="done"))
+        assert not superseded(s, claimed(a1), "alice", NOW)
+
+
+def test_a_newer_publish_leased_before_ours_may_be_stale(db: Database) -> None:
+    with db.session() as s:
+        request_home_refresh(s, ["alice", "alice:x"], NOW)
+        request_home_refresh(s, ["alice"], NOW)
+    older, _, newer = (r for r in rows(db) if r.payload["rep"] in ("alice", "alice:x"))
+    lease = NOW + timedelta(seconds=30)
+
+    def lease_both(mine: datetime, theirs: datetime) -> None:
+        with db.session() as s:
+            s.execute(update(OutboxItem).where(OutboxItem.id == older.id).values(locked_until=mine))
+            s.execute(
+                update(OutboxItem).where(OutboxItem.id == newer.id).values(locked_until=theirs)
+            )
+
+    lease_both(lease, lease)  # claimed in our batch: it runs after us
+    with db.session() as s:
+        assert superseded(s, claimed(older), "alice", NOW)
+    lease_both(lease, lease - timedelta(seconds=3))  # another worker started it earlier
+    with db.session() as s:
+        assert not superseded(s, claimed(older), "alice", NOW)
+    lease_both(lease, NOW - timedelta(seconds=1))  # its lease ran out: it will run again
+    with db.session() as s:
+        assert superseded(s, claimed(older), "alice", NOW)
+
+
+def test_a_rep_whose_id_extends_another_does_not_supersede_it(db: Database) -> None:
+    with db.session() as s:
+        request_home_refresh(s, ["al"], NOW)
+        request_home_refresh(s, ["al:ice", "a_"], NOW)
+    al = rows(db)[0]
+    with db.session() as s:
+        assert not superseded(s, claimed(al), "al", NOW)
+    with db.session() as s:
+        request_home_refresh(s, ["ab"], NOW)
+        request_home_refresh(s, ["a_"], NOW)
+    ab = next(r for r in rows(db) if r.payload["rep"] == "ab")
+    with db.session() as s:
+        assert not superseded(s, claimed(ab), "ab", NOW)
