@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from slack_sdk.models.blocks import DividerBlock
+from slack_sdk.models.blocks import Block, DividerBlock
 
 from bot.actions import ActionId, OfferRef
 from bot.home.speed import SpeedToLead
@@ -174,7 +174,7 @@ def test_away_rep_sees_until_when_or_further_notice() -> None:
 
 
 def test_fit_blocks_keeps_at_most_the_limit_and_says_it_was_cut() -> None:
-    blocks = [DividerBlock() for _ in range(150)]
+    blocks: list[Block] = [DividerBlock() for _ in range(150)]
     fitted = fit_blocks(list(blocks))
     assert len(fitted) == MAX_BLOCKS
     assert "cut to Slack's size limit" in json.dumps(fitted[-1].to_dict())
