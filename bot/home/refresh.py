@@ -72,10 +72,16 @@ def lead_audience(session: Session, config: RoutingConfig, lead_id: int) -> set[
 
 
 def request_lead_home_refresh(
-    session: Session, config: RoutingConfig, lead_id: int, now: datetime
+    session: Session,
+    config: RoutingConfig,
+    lead_id: int,
+    now: datetime,
+    *,
+    delay: timedelta = SETTLE,
 ) -> int:
     """Refresh every Home that shows this lead, in the caller's transaction."""
-    return request_home_refresh(session, lead_audience(session, config, lead_id), now)
+    audience = lead_audience(session, config, lead_id)
+    return request_home_refresh(session, audience, now, delay=delay)
 
 
 def superseded(session: Session, item: Claimed, rep_id: str, now: datetime) -> bool:

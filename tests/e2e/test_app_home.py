@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 
 from bot.actions import ActionId
+from bot.home.refresh import lead_audience, request_lead_home_refresh
 from bot.slack_emulator import SlackEmulator
 from storage.db import Database
+from storage.leads import find_lead
 from storage.models import ProcessedRequest, RepPresence
 from tests.e2e.harness import Stack, running_stack
 
@@ -193,3 +195,19 @@ def test_manager_home_shows_team_open_leads_away_and_speed(manager_stack: Stack)
     stack.emu.app_home_opened("U_ALICE")
     alice = wait_home(stack, "U_ALICE", lambda v: accepted_id in text_of(v))
     assert "Your team" not in text_of(alice) and "Everyone" not in text_of(alice)
+
+
+def test_lead_refresh_reaches_the_managers_of_a_queue(manager_stack: Stack) -> None:
+    stack = manager_stack
+    queued_id = stack.post_lead(lead(3, country="Germany")).json()["id"]
+    with stack.rt.db.session() as session:
+        found = find_lead(session, queued_id)
+        assert found is not None
+        audience = lead_audience(session, stack.rt.config.config, found.id)
+        assert audience == {"carol", "maria"}  # the queue's pool manager and the admin
+        request_lead_home_refresh(
+            session, stack.rt.config.config, found.id, stack.rt.clock.now(), delay=timedelta(0)
+        )
+    stack.rt.wake_outbox()
+    home = wait_home(stack, "U_CAROL", lambda v: queued_id in text_of(v))
+    assert "in *triage* for" in text_of(home)
