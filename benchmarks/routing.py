@@ -169,17 +169,25 @@ def _rule(rng: random.Random, i: int) -> tuple[dict[str, Any], list[Constraint]]
         written = state if rng.random() < 0.7 else (US_STATES | CA_PROVINCES)[state]
         when = {"country": _country_written(rng, country), "state": written}
         when["industry"] = inds[0] if len(inds) == 1 else {"in": inds}
-        return when, [("country", country), ("state", state), ("eq", "industry", inds)]
+        needs: list[Constraint] = [("country", country), ("state", state), ("eq", "industry", inds)]
+        if rng.random() < 0.5:
+            source = rng.choice(LEAD_SOURCES)
+            when["lead_source"] = source
+            needs.append(("eq", "lead_source", [source]))
+        return when, needs
     if kind == 1:  # territory + lead source
         terr = rng.choice(sorted(TERRITORIES))
         sources = rng.sample(LEAD_SOURCES, rng.randint(1, 2))
         band = rng.choice(EMPLOYEE_BANDS)
+        inds = rng.sample(INDUSTRIES, 2)
         when = {
             "territory": terr,
             "lead_source": {"in": sources},
+            "industry": {"in": inds},
             "employees": {"gte": band[0], "lt": band[1]},
         }
-        return when, [("territory", terr), ("eq", "lead_source", sources), ("emp", *band)]
+        return when, [("territory", terr), ("eq", "lead_source", sources),
+                      ("eq", "industry", inds), ("emp", *band)]  # fmt: skip
     if kind == 2:  # industry + size band + country
         ind = rng.choice(INDUSTRIES)
         band = rng.choice(EMPLOYEE_BANDS)
@@ -243,7 +251,7 @@ def _rule(rng: random.Random, i: int) -> tuple[dict[str, Any], list[Constraint]]
     # not indexable: any of a title regex or a narrow size band, outside one country
     pattern, _ = rng.choice(TITLE_PATTERNS)
     lo = rng.randint(20, 20000)
-    hi = lo + max(2, lo // 100)
+    hi = lo + max(2, lo // 400)
     country = rng.choice(sorted(COUNTRIES))
     ind = rng.choice(INDUSTRIES)
     product = rng.choice(PRODUCTS)
@@ -659,7 +667,7 @@ def run(quick: bool = False, log: Callable[[str], None] = print) -> dict[str, An
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
         "sizes": [],
     }
-    for size, peer_n, naive_n in ((50, 5000, 20_000), (3000, 500, 2000)):
+    for size, peer_n, naive_n in ((50, 5000, 20_000), (3000, 500, 500)):
         if quick:
             peer_n, naive_n = peer_n // 5, naive_n // 5
         t0 = time.perf_counter()
