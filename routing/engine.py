@@ -200,11 +200,14 @@ class Router:
         reasons = self._eligibility.reasons(
             members, roster, now, pool.respect_hours, target.require_skills, hours
         )
-        candidates = [
-            {"rep": rep, "eligible": why is None, "why": why}
-            for rep, why in zip(members, reasons, strict=True)
-        ]
-        eligible = [rep for rep, why in zip(members, reasons, strict=True) if why is None]
+        candidates = []
+        eligible = []
+        for rep, why in zip(members, reasons, strict=True):
+            if why is None:
+                eligible.append(rep)
+                candidates.append({"rep": rep, "eligible": True, "why": None})
+            else:
+                candidates.append({"rep": rep, "eligible": False, "why": why})
         pick = STRATEGIES[pool.strategy](
             pool.members, eligible, roster.pools.get(target.id, {}), roster
         )
