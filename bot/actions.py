@@ -18,6 +18,9 @@ class ActionId(StrEnum):
     DECLINE = "offer_decline"
     OPEN_IN_SALESFORCE = "open_in_salesforce"
     CLAIM = "queue_claim"
+    ESCALATION_REASSIGN = "escalation_reassign"
+    ESCALATION_NUDGE = "escalation_nudge"
+    ESCALATION_OPEN_CLAIM = "escalation_open_claim"
 
 
 class ViewId(StrEnum):

@@ -47,5 +47,18 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.timers = Counter(
+            "leadrouter_timers_fired",
+            "SLA timers fired, by outcome (done, skipped when the offer had ended)",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.timer_lateness = Histogram(
+            "leadrouter_timer_lateness_seconds",
+            "How late SLA timers fire after they fall due",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -11,6 +11,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.runtime import Runtime
 from bot.services.directory import refresh_directory
 from bot.services.leads import sweep_new_leads
+from bot.sla.runner import fire_due_timers
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,12 @@ def build_scheduler(rt: Runtime) -> BackgroundScheduler:
         "interval",
         seconds=2,
         id="reload_config",
+    )
+    scheduler.add_job(
+        _guarded("fire_due_timers", lambda: fire_due_timers(rt)),
+        "interval",
+        seconds=rt.settings.timer_interval,
+        id="fire_due_timers",
     )
     scheduler.add_job(
         _guarded("refresh_directory", lambda: refresh_directory(rt)),

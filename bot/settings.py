@@ -25,6 +25,8 @@ class Settings:
     host: str = "0.0.0.0"
     # How often the outbox and timer workers look for due work when not woken.
     worker_interval: float = 0.5
+    # How often due SLA timers are looked for (sub-second: lateness stays small).
+    timer_interval: float = 0.25
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from routing.config.models import SlaPolicy
 from routing.decision import Decision
 from routing.engine import Router
 from storage.events import record_event
+from storage.ladder import start_ladder
 from storage.locking import for_update, insert_ignore
 from storage.models import Decision as DecisionRow
 from storage.models import Lead, Offer, PoolState
@@ -23,8 +21,6 @@ from storage.roster import load_roster
 ROUTABLE_STATES = ("new", "offered")
 # Bound on re-reading locked pool rows when a decision moves to another pool.
 _MAX_LOCK_ROUNDS = 5
-
-DeadlineFn = Callable[[SlaPolicy, str, datetime], datetime]
 
 
 @dataclass(frozen=True)
@@ -70,7 +66,6 @@ def route_lead(
     lead_id: int,
     now: datetime,
     *,
-    deadline_for: DeadlineFn | None = None,
     actor: str | None = None,
 ) -> RouteResult:
     """Decide who gets the lead and create the offer or queue card, atomically."""
@@ -126,7 +121,7 @@ def route_lead(
 
     if decision.outcome == "rep":
         assert decision.assignee is not None
-        offer = create_offer(session, router, lead, row, decision.assignee, now, deadline_for)
+        offer = create_offer(session, router, lead, row, decision.assignee, now)
         return RouteResult(decision, offer_id=offer.id)
     if decision.outcome == "queue":
         lead.state = "queued"
@@ -168,30 +163,19 @@ def create_offer(
     decision: DecisionRow,
     rep_id: str,
     now: datetime,
-    deadline_for: DeadlineFn | None,
 ) -> Offer:
-    policy = router.sla_policy(lead.fields)
-    deadline = None
-    sla: dict[str, Any] | None = None
-    if policy is not None:
-        # Snapshot: a config reload never changes a ladder already running.
-        sla = policy.model_dump(mode="json")
-        deadline = (
-            deadline_for(policy, rep_id, now)
-            if deadline_for is not None
-            else now + policy.accept_within
-        )
     offer = Offer(
         lead_id=lead.id,
         decision_id=decision.id,
         rep_id=rep_id,
         offered_at=now,
-        deadline=deadline,
         outcome="pending",
-        sla=sla,
     )
     session.add(offer)
     session.flush()
+    policy = router.sla_policy(lead.fields)
+    if policy is not None:
+        start_ladder(session, router.config, policy, offer)
     lead.state = "offered"
     record_event(session, lead_id=lead.id, kind="offer.created", at=now, rep=rep_id, offer=offer.id)
     enqueue(

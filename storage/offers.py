@@ -13,6 +13,7 @@ from storage.events import record_event
 from storage.locking import for_update
 from storage.models import Lead, Offer
 from storage.outbox import enqueue
+from storage.timers import cancel_for_offer
 
 Status = Literal["accepted", "declined", "not_yours", "not_pending", "unknown"]
 
@@ -54,6 +55,7 @@ def accept_offer(session: Session, offer_id: int, rep_id: str, now: datetime) ->
     assert lead is not None
     offer.outcome = "accepted"
     offer.responded_at = now
+    cancel_for_offer(session, offer.id)
     lead.state = "accepted"
     lead.assignee = rep_id
     lead.accepted_at = now
@@ -90,6 +92,7 @@ def decline_offer(
     assert lead is not None
     offer.outcome = "declined"
     offer.responded_at = now
+    cancel_for_offer(session, offer.id)
     offer.reason = reason
     record_event(
         session,

@@ -15,6 +15,7 @@ from storage.events import record_event
 from storage.locking import for_update
 from storage.models import Decision, Lead, Offer
 from storage.outbox import enqueue
+from storage.timers import cancel_for_offer
 
 Status = Literal["reassigned", "same_rep", "unknown"]
 
@@ -53,6 +54,7 @@ def reassign_lead(
         pending.outcome = "revoked"
         pending.responded_at = now
         pending.reason = note
+        cancel_for_offer(session, pending.id)
         enqueue(
             session,
             key=f"offer:{pending.id}:revoked",
@@ -95,5 +97,5 @@ def reassign_lead(
         to=to_rep,
         reason=reason,
     )
-    offer = create_offer(session, router, lead, decision, to_rep, now, None)
+    offer = create_offer(session, router, lead, decision, to_rep, now)
     return ReassignResult("reassigned", lead, offer.id, previous=current)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import commands, errors, home, offers, queues
+from bot.listeners import commands, errors, escalations, home, offers, queues
 from bot.runtime import Runtime
 
 
@@ -13,4 +13,5 @@ def register(app: App, rt: Runtime) -> None:
     offers.register(app, rt)
     queues.register(app, rt)
     commands.register(app, rt)
+    escalations.register(app, rt)
     home.register(app, rt)

@@ -50,11 +50,21 @@ def register(app: App, rt: Runtime) -> None:
         outcome = action.offer.outcome if action.offer is not None else ""
         return DONE_BEFORE.get(outcome, "This offer is no longer open.")
 
-    def reply(respond: Respond, action: OfferAction, ref: OfferRef) -> None:
-        if not action.changed:
-            respond(
-                text=closed_text(action, ref), response_type="ephemeral", replace_original=False
-            )
+    def reply(
+        respond: Respond,
+        body: dict[str, Any],
+        client: WebClient,
+        action: OfferAction,
+        ref: OfferRef,
+    ) -> None:
+        if action.changed:
+            return
+        text = closed_text(action, ref)
+        if body.get("response_url"):
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        else:
+            # A click in App Home has no response_url: answer in the user's DM.
+            client.chat_postMessage(channel=str(body["user"]["id"]), text=text)
 
     def check_open(offer_id: int, rep_id: str | None) -> OfferAction | None:
         """None when the rep may act on the offer now; else why not."""
@@ -78,12 +88,12 @@ def register(app: App, rt: Runtime) -> None:
         return rt.directory.rep_for(str(body["user"]["id"]))
 
     @app.action(ActionId.ACCEPT)
-    def on_accept(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def on_accept(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
         ref = decode(OfferRef, _action_value(body))
         rep_id = acting_rep(body)
         action = leads.accept(rt, ref.offer, rep_id) if rep_id else OfferAction("not_yours")
-        reply(respond, action, ref)
+        reply(respond, body, client, action, ref)
 
     @app.action(ActionId.DECLINE)
     def on_decline(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
@@ -92,7 +102,7 @@ def register(app: App, rt: Runtime) -> None:
         rep_id = acting_rep(body)
         check = check_open(ref.offer, rep_id)
         if check is not None:
-            reply(respond, check, ref)
+            reply(respond, body, client, check, ref)
             return
         # Open the modal while the trigger is fresh (Slack gives it 3 seconds).
         client.views_open(

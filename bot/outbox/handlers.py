@@ -10,6 +10,7 @@ from bot.outbox.slack_alerts import (
     update_queue_card,
 )
 from bot.outbox.slack_cards import post_offer_card, update_offer_card
+from bot.outbox.slack_sla import send_escalation_notice, send_reminder
 from bot.outbox.worker import Handler
 
 HANDLERS: dict[str, Handler] = {
@@ -20,4 +21,6 @@ HANDLERS: dict[str, Handler] = {
     "slack.queue_card_update": update_queue_card,
     "slack.home_publish": publish_home,
     "slack.admin_alert": send_admin_alert,
+    "slack.remind": send_reminder,
+    "slack.escalation_notice": send_escalation_notice,
 }

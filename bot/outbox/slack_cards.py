@@ -21,6 +21,7 @@ from storage.assign import route_lead
 from storage.models import Decision, Lead, Offer, OutboxItem, SlackUser
 from storage.offers import lock_offer, record_card
 from storage.outbox import Claimed
+from storage.timers import cancel_for_offer
 
 CARD_EVENT = "leadrouter_card"
 # Slack's answers to a DM whose user is gone: pass the lead on instead of retrying.
@@ -172,6 +173,7 @@ def pass_on_unreachable(rt: Runtime, offer_id: int, problem: RepNotInSlack) -> d
         offer.outcome = "revoked"
         offer.responded_at = now
         offer.reason = f"not reachable in Slack ({problem.error})"
+        cancel_for_offer(session, offer.id)
         lead = session.get(Lead, offer.lead_id)
         assert lead is not None
         result = route_lead(session, rt.config.router, lead.id, now, actor="delivery")

@@ -10,15 +10,20 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.errors import NotAQueueMember
+from bot.home.refresh import request_home_refresh, request_lead_home_refresh
+from bot.home.team import home_audience
 from bot.runtime import Runtime
 from routing.normalize import normalize_lead
 from storage import presence
 from storage.assign import RouteResult, route_lead
 from storage.claims import ClaimResult, claim_lead
+from storage.events import record_event
+from storage.ladder import open_claim_now
 from storage.leads import store_lead
 from storage.locking import for_update
-from storage.models import Lead
+from storage.models import Lead, Offer
 from storage.offers import OfferAction, accept_offer, decline_offer
+from storage.outbox import enqueue
 from storage.reassign import ReassignResult, reassign_lead
 
 log = logging.getLogger(__name__)
@@ -69,7 +74,10 @@ def ingest_lead(
 
 def route(rt: Runtime, lead_id: int, *, actor: str | None = None) -> RouteResult:
     with rt.metrics.routing_seconds.time(), rt.db.session() as session:
-        result = route_lead(session, rt.config.router, lead_id, rt.clock.now(), actor=actor)
+        now = rt.clock.now()
+        result = route_lead(session, rt.config.router, lead_id, now, actor=actor)
+        if result.decision is not None:
+            request_lead_home_refresh(session, rt.config.config, lead_id, now)
     if result.decision is not None:
         rt.metrics.decisions.labels(result.decision.outcome).inc()
     rt.wake_outbox()
@@ -123,7 +131,10 @@ def claim(rt: Runtime, lead_id: int, rep_id: str) -> ClaimResult:
             return ClaimResult("unknown")
         if lead.queue_id and rep_id not in config.queue_member_ids(lead.queue_id):
             raise NotAQueueMember(lead.queue_id)
-        result = claim_lead(session, lead_id, rep_id, rt.clock.now())
+        now = rt.clock.now()
+        result = claim_lead(session, lead_id, rep_id, now)
+        if result.status == "claimed":
+            request_lead_home_refresh(session, config, lead_id, now)
     if result.status == "claimed":
         rt.metrics.responses.labels("claimed").inc()
         rt.wake_outbox()
@@ -150,9 +161,41 @@ def reassign(
 
 def set_away(rt: Runtime, rep_id: str, *, until: datetime | None, by: str) -> None:
     with rt.db.session() as session:
-        presence.set_away(session, rep_id, until=until, now=rt.clock.now(), by=by)
+        now = rt.clock.now()
+        presence.set_away(session, rep_id, until=until, now=now, by=by)
+        request_home_refresh(session, home_audience(rt.config.config, [rep_id]), now)
 
 
 def set_back(rt: Runtime, rep_id: str, *, by: str) -> bool:
     with rt.db.session() as session:
-        return presence.set_back(session, rep_id, now=rt.clock.now(), by=by)
+        now = rt.clock.now()
+        request_home_refresh(session, home_audience(rt.config.config, [rep_id]), now)
+        return presence.set_back(session, rep_id, now=now, by=by)
+
+
+def nudge(rt: Runtime, offer_id: int, *, by: str) -> bool:
+    """DM the rep again about a pending offer (a manager's Nudge)."""
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        offer = session.get(Offer, offer_id)
+        if offer is None or offer.outcome != "pending":
+            return False
+        enqueue(
+            session,
+            key=f"offer:{offer_id}:nudge:{now.isoformat()}",
+            kind="slack.remind",
+            payload={"offer_id": offer_id, "by": by},
+            now=now,
+            lead_id=offer.lead_id,
+        )
+        record_event(session, lead_id=offer.lead_id, kind="sla.nudged", at=now, actor=by)
+    rt.wake_outbox()
+    return True
+
+
+def open_for_claim(rt: Runtime, offer_id: int, *, by: str) -> str | None:
+    with rt.db.session() as session:
+        queue = open_claim_now(session, rt.config.router, offer_id, by=by, now=rt.clock.now())
+    if queue is not None:
+        rt.wake_outbox()
+    return queue

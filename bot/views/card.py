@@ -108,7 +108,9 @@ def _status_line(card: CardData) -> str:
         why = f": {escape(card.reason)}" if card.reason else ""
         return f":leftwards_arrow_with_hook: Declined by {mention}{why}. Passed on."
     if card.outcome == "timed_out":
-        return f":hourglass: Not accepted in time by {mention}. Passed on."
+        detail = (card.reason or "").removeprefix("not accepted in time").lstrip("; ")
+        after = f" {detail[:1].upper()}{detail[1:]}." if detail else " Passed on."
+        return f":hourglass: Not accepted in time by {mention}.{escape(after)}"
     if card.outcome == "revoked":
         why = f" ({escape(card.reason)})" if card.reason else ""
         return f":twisted_rightwards_arrows: Reassigned away from {mention}{why}"

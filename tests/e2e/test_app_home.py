@@ -211,3 +211,21 @@ def test_lead_refresh_reaches_the_managers_of_a_queue(manager_stack: Stack) -> N
     stack.rt.wake_outbox()
     home = wait_home(stack, "U_CAROL", lambda v: queued_id in text_of(v))
     assert "in *triage* for" in text_of(home)
+
+
+def test_second_accept_from_home_is_answered_in_the_dm(stack: Stack) -> None:
+    """Home clicks have no response_url: the "already accepted" note goes to the DM."""
+    lead_id = stack.post_lead(US_LEAD).json()["id"]
+    card = stack.wait_for_card("U_ALICE")
+    stack.emu.app_home_opened("U_ALICE")
+    home = wait_home(stack, "U_ALICE", lambda v: offer_blocks(v))
+    [actions] = offer_blocks(home)
+    value = actions["elements"][0]["value"]
+    stack.emu.click("U_ALICE", card["channel"], card["ts"], ActionId.ACCEPT)
+    stack.emu.wait_for(lambda: stack.get_lead(lead_id)["state"] == "accepted")
+    # Her Home still shows the button she saw before the refresh.
+    stack.emu.click_home("U_ALICE", ActionId.ACCEPT, block_id=actions["block_id"], value=value)
+    note = stack.emu.wait_for(
+        lambda: [m for m in stack.emu.messages(card["channel"]) if "already accepted" in m["text"]]
+    )
+    assert note

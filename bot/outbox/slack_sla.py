@@ -1,0 +1,99 @@
+"""Outbox handlers for the SLA ladder: reminders and escalation notices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.errors import RepNotInSlack
+from bot.outbox.worker import GiveUp
+from bot.runtime import Runtime
+from bot.views.card import lead_name
+from bot.views.escalation import escalation_blocks
+from bot.views.text import clock_time
+from storage.models import Decision, Lead, Offer
+from storage.outbox import Claimed
+
+
+def mention(rt: Runtime, rep_id: str) -> str:
+    try:
+        return f"<@{rt.directory.slack_user_for(rep_id)}>"
+    except RepNotInSlack:
+        return rep_id
+
+
+def send_reminder(rt: Runtime, item: Claimed) -> dict[str, Any]:
+    offer_id = int(item.payload["offer_id"])
+    with rt.db.session() as session:
+        offer = session.get(Offer, offer_id)
+        if offer is None:
+            raise GiveUp(f"offer {offer_id} no longer exists")
+        if offer.outcome != "pending":
+            return {"skipped": f"offer {offer.outcome}"}
+        lead = session.get(Lead, offer.lead_id)
+        assert lead is not None
+        rep = rt.config.config.reps_by_id.get(offer.rep_id)
+        due = (
+            f" Accept by *{clock_time(offer.deadline, rep.timezone if rep else None)}*."
+            if offer.deadline
+            else ""
+        )
+        text = (
+            f":alarm_clock: Reminder: *{lead.public_id}* {lead_name(lead.fields)} "
+            f"is waiting for you.{due}"
+        )
+        channel, ts, rep_id = offer.channel, offer.message_ts, offer.rep_id
+    user = rt.directory.slack_user_for(rep_id)
+    # In the card's thread, broadcast so it shows in the conversation too.
+    response = rt.slack.chat_postMessage(
+        channel=channel or user,
+        text=text,
+        thread_ts=ts,
+        reply_broadcast=bool(ts),
+    )
+    return {"channel": response["channel"], "ts": response["ts"]}
+
+
+def escalation_candidates(rt: Runtime, offer: Offer, pool_id: str | None) -> list[tuple[str, str]]:
+    """Reps a manager may hand the lead to: the pool's members, else the rep's team."""
+    config = rt.config.config
+    if pool_id and pool_id in config.pools:
+        ids = [m.rep for m in config.pools[pool_id].members]
+    else:
+        managers = config.managers_of(offer.rep_id)
+        ids = [r.id for r in config.reps if config.managers_of(r.id) & managers]
+    return [
+        (rep_id, config.reps_by_id[rep_id].name)
+        for rep_id in ids
+        if rep_id != offer.rep_id and rep_id in config.reps_by_id
+    ]
+
+
+def send_escalation_notice(rt: Runtime, item: Claimed) -> dict[str, Any]:
+    offer_id = int(item.payload["offer_id"])
+    kind, _, target = str(item.payload["recipient"]).partition(":")
+    with rt.db.session() as session:
+        offer = session.get(Offer, offer_id)
+        if offer is None:
+            raise GiveUp(f"offer {offer_id} no longer exists")
+        lead = session.get(Lead, offer.lead_id)
+        assert lead is not None
+        decision = session.get(Decision, offer.decision_id) if offer.decision_id else None
+        candidates = escalation_candidates(rt, offer, decision.pool_id if decision else None)
+        text, blocks = escalation_blocks(
+            offer_id=offer.id,
+            public_id=lead.public_id,
+            lead_label=lead_name(lead.fields),
+            rep_mention=mention(rt, offer.rep_id),
+            offered_at=offer.offered_at,
+            now=rt.clock.now(),
+            candidates=candidates,
+            can_open_claim=bool(rt.config.config.queues),
+            outcome=None if offer.outcome == "pending" else f"Offer is now {offer.outcome}.",
+        )
+    channel = rt.directory.slack_user_for(target) if kind == "rep" else target
+    response = rt.slack.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    return {
+        "channel": response["channel"],
+        "ts": response["ts"],
+        "recipient": item.payload["recipient"],
+    }
