@@ -35,6 +35,8 @@ import phonenumbers
 import pycountry
 import tldextract
 
+from routing.timezones import lead_timezone
+
 __all__ = [
     "CANONICAL_FIELDS",
     "DERIVED_FIELDS",
@@ -342,6 +344,10 @@ def normalize_lead(raw: Mapping[str, Any]) -> dict[str, Any]:
     phone = lead.get("phone")
     if isinstance(phone, str):
         lead["phone"] = _e164(phone, code)
+    if "timezone" not in lead:
+        zone = lead_timezone(lead)
+        if zone:
+            lead["timezone"] = zone
     return lead
 
 

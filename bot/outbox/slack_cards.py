@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -58,6 +59,7 @@ def load_card(rt: Runtime, session: Session, offer: Offer, rep_slack_id: str | N
         reason=offer.reason,
         salesforce_url=salesforce_url(rt, lead),
         score_reasons=list(lead.score_reasons or []),
+        in_channel=bool(offer.channel) and not str(offer.channel).startswith("D"),
     )
 
 
@@ -83,6 +85,8 @@ def post_offer_card(rt: Runtime, item: Claimed) -> dict[str, Any]:
         if offer.message_ts:
             return {"channel": offer.channel, "ts": offer.message_ts, "already_posted": True}
         rep_id = offer.rep_id
+        decision = session.get(Decision, offer.decision_id) if offer.decision_id else None
+        shared_channel = delivery_channel(rt, rep_id, decision.pool_id if decision else None)
     try:
         slack_id = rt.directory.slack_user_for(rep_id)
     except RepNotInSlack as problem:
@@ -92,19 +96,23 @@ def post_offer_card(rt: Runtime, item: Claimed) -> dict[str, Any]:
         dm = cached.dm_channel if cached is not None else None
     if item.attempts > 1:
         # A previous try may have reached Slack; adopt its message instead of re-posting.
-        dm = dm or str(rt.slack.conversations_open(users=slack_id)["channel"]["id"])
-        found = find_posted(rt, dm, item.key)
+        # (History needs a channel id: a "#name" channel in routing.yml is not searched.)
+        where = shared_channel or dm
+        if where is None:
+            where = dm = str(rt.slack.conversations_open(users=slack_id)["channel"]["id"])
+        found = find_posted(rt, where, item.key) if not where.startswith("#") else None
         if found is not None:
             _record(rt, offer_id, rep_id, found["channel"], found["ts"])
             return {**found, "recovered": True}
     with rt.db.session() as session:
         offer = session.get(Offer, offer_id)
         assert offer is not None
-        text, blocks = render_offer_card(load_card(rt, session, offer, slack_id))
+        card = load_card(rt, session, offer, slack_id)
+        text, blocks = render_offer_card(replace(card, in_channel=shared_channel is not None))
         offered_at = offer.offered_at
     try:
         response = rt.slack.chat_postMessage(
-            channel=dm or slack_id,
+            channel=shared_channel or dm or slack_id,
             text=text,
             blocks=blocks,
             metadata=Metadata(
@@ -113,7 +121,7 @@ def post_offer_card(rt: Runtime, item: Claimed) -> dict[str, Any]:
         )
     except SlackApiError as exc:
         error = classify(exc).error
-        if error not in GONE_USER_ERRORS:
+        if error not in GONE_USER_ERRORS or shared_channel is not None:
             raise
         # The account was deactivated or removed since we mapped it.
         rt.directory.forget(rep_id)
@@ -125,6 +133,19 @@ def post_offer_card(rt: Runtime, item: Claimed) -> dict[str, Any]:
     _record(rt, offer_id, rep_id, channel, ts)
     rt.metrics.card_seconds.observe(max(0.0, (rt.clock.now() - offered_at).total_seconds()))
     return {"channel": channel, "ts": ts}
+
+
+def delivery_channel(rt: Runtime, rep_id: str, pool_id: str | None) -> str | None:
+    """Where a card goes when not to the rep's DM: the pool's channel (with a mention)
+    for ``delivery: channel`` pools, else the rep's own channel; None means the DM."""
+    config = rt.config.config
+    pool = config.pools.get(pool_id) if pool_id else None
+    if pool is not None and pool.delivery == "channel" and pool.channel:
+        return pool.channel
+    rep = config.reps_by_id.get(rep_id)
+    if rep is not None and rep.delivery == "channel" and rep.channel:
+        return rep.channel
+    return None
 
 
 def _record(rt: Runtime, offer_id: int, rep_id: str, channel: str, ts: str) -> None:

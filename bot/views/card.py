@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -48,6 +47,7 @@ class CardData:
     reason: str | None = None
     salesforce_url: str | None = None
     score_reasons: list[Any] = field(default_factory=list)
+    in_channel: bool = False
 
 
 def lead_name(fields: dict[str, Any]) -> str:
@@ -69,31 +69,36 @@ def _location(fields: dict[str, Any]) -> str | None:
     return ", ".join(bits) if bits else None
 
 
-def _facts(fields: dict[str, Any]) -> list[str]:
+def _facts(fields: dict[str, Any], at: datetime | None = None) -> list[str]:
     facts = []
     if fields.get("employees") not in (None, ""):
         facts.append(f"*Size*\n{fields['employees']} employees")
     if fields.get("industry"):
         facts.append(f"*Industry*\n{escape(str(fields['industry']))}")
     location = _location(fields)
-    if location:
-        facts.append(f"*Location*\n{escape(location)}")
+    local = _lead_local_time(fields, at) if at is not None else None
+    if location or local:
+        where = escape(location or "")
+        facts.append(f"*Location*\n{where}{' · ' if where and local else ''}{local or ''}")
     if fields.get("lead_source"):
         facts.append(f"*Source*\n{escape(str(fields['lead_source']))}")
     if fields.get("score") is not None:
         tier = f" (tier {fields['tier']})" if fields.get("tier") else ""
         facts.append(f"*Score*\n{fields['score']}{tier}")
+    if fields.get("account.matched") and fields.get("account.name"):
+        owner = f" (owner {fields['account.owner']})" if fields.get("account.owner") else ""
+        facts.append(f"*Account*\n{escape(str(fields['account.name']))}{escape(owner)}")
     if fields.get("email"):
         facts.append(f"*Email*\n{escape(str(fields['email']))}")
     return [cut(f, FIELD_TEXT) for f in facts[:10]]
 
 
-def lead_summary_blocks(fields: dict[str, Any]) -> list[Block]:
+def lead_summary_blocks(fields: dict[str, Any], at: datetime | None = None) -> list[Block]:
     """Who the lead is and the key facts: shared by every card."""
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=cut(_who(fields), SECTION_TEXT)))
     ]
-    facts = _facts(fields)
+    facts = _facts(fields, at)
     if facts:
         blocks.append(SectionBlock(fields=[MarkdownTextObject(text=f) for f in facts]))
     return blocks
@@ -131,17 +136,17 @@ def render_offer_card(card: CardData) -> tuple[str, list[Block]]:
                 text=cut(f"{card.lead_public_id} · {lead_name(fields)}", HEADER_TEXT)
             )
         ),
-        *lead_summary_blocks(fields),
+        *lead_summary_blocks(fields, card.offered_at),
     ]
+    if card.in_channel and card.rep_slack_id:
+        # Posted in a shared channel: say whose it is before anything else.
+        blocks.insert(1, SectionBlock(text=MarkdownTextObject(text=f"For <@{card.rep_slack_id}>")))
     reasons = [f"{r[0]} (+{r[1]})" for r in card.score_reasons[:3] if len(r) == 2]
     context = []
     if card.why:
         context.append(f"*Why you:* {escape(card.why)}")
     if reasons:
         context.append("*Score:* " + escape(", ".join(reasons)))
-    local = _lead_local_time(fields, card.offered_at)
-    if local:
-        context.append(f"*Their time:* {local}")
     if context:
         blocks.append(
             ContextBlock(elements=[MarkdownTextObject(text=cut(c, 2000)) for c in context])
@@ -173,6 +178,6 @@ def _lead_local_time(fields: dict[str, Any], at: datetime) -> str | None:
     if not tz:
         return None
     try:
-        return clock_time(at, str(tz)) + f" ({ZoneInfo(str(tz)).key})"
+        return f"{clock_time(at, str(tz))} their time"
     except (KeyError, ValueError):
         return None
