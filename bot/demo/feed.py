@@ -20,6 +20,11 @@ STYLES = {
     "queue.claimed": ("green", "claimed"),
     "delivery.failed": ("red", "delivery failed"),
     "alert.no_admins": ("red", "unrouted, no admin"),
+    "sla.reminded": ("yellow", "reminder"),
+    "sla.breached": ("red", "SLA breached"),
+    "sla.escalated": ("red", "escalation"),
+    "lead.queued": ("cyan", "open for claim"),
+    "lead.reassigned": ("magenta", "reassigned"),
 }
 
 
@@ -75,6 +80,20 @@ class LiveFeed:
             detail = f"by {event.actor}, re-routing"
         elif event.kind == "queue.claimed":
             detail = f"by {event.actor} from {data.get('queue')}"
+        elif event.kind == "sla.escalated":
+            action = data.get("action") or {}
+            parts = []
+            if action.get("notify"):
+                parts.append("notify " + ", ".join(action["notify"]))
+            if action.get("reassign"):
+                parts.append("reassign to next rep")
+            if action.get("open_claim"):
+                parts.append(f"open claim in {action['open_claim']}")
+            detail = "; ".join(parts)
+        elif event.kind == "sla.breached":
+            detail = f"{data.get('rep')} did not accept in time"
+        elif event.kind == "lead.queued":
+            detail = f"in {data.get('queue')}"
         elif event.kind == "delivery.failed":
             detail = str(data.get("error"))
         return f"[dim]{at:%a %H:%M}[/] {lead:>7} [{style}]{label:<16}[/] {detail}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,7 +22,8 @@ class Persona:
     slowest: float
 
 
-DEFAULT_PERSONA = Persona(accept=0.75, decline=0.15, fastest=0.4, slowest=3.0)
+_FOR_MENTION = re.compile(r"For <@([A-Z0-9_]+)>")
+DEFAULT_PERSONA = Persona(accept=0.65, decline=0.12, fastest=0.4, slowest=3.0)
 
 
 @dataclass(order=True)
@@ -104,7 +106,9 @@ class SimulatedReps:
         for user in self.users:
             if self.emu.dm_channel_for(user) == channel:
                 return user
-        return None
+        # A card in a shared channel names its rep: "For <@U...>".
+        found = _FOR_MENTION.search(str(message.get("blocks") or ""))
+        return found.group(1) if found and found.group(1) in self.users else None
 
     def _click_due(self) -> None:
         now = time.monotonic()
@@ -114,6 +118,25 @@ class SimulatedReps:
             if planned.action not in _action_ids(message.get("blocks") or []):
                 continue  # the card moved on (claimed, reassigned) before they clicked
             self.emu.click(planned.user, planned.channel, planned.ts, planned.action)
+            if planned.action == ActionId.DECLINE:
+                self._fill_decline_modal(planned.user)
+
+    def _fill_decline_modal(self, user: str) -> None:
+        """Decline opens a modal: pick a reason and submit it, like a person would."""
+        try:
+            modal = self.emu.wait_for(
+                lambda: [
+                    v
+                    for v in self.emu.views(user)
+                    if v.get("callback_id") == "decline_reason" and not v.get("closed")
+                ],
+                timeout=3,
+            )[-1]
+        except TimeoutError:
+            return  # the offer closed before the modal opened (accepted elsewhere, expired)
+        options = modal["blocks"][1]["element"]["options"]
+        reason = self.random.choice(options)["value"]
+        self.emu.submit_view(user, modal["id"], {"reason": {"reason_choice": reason}})
 
 
 def _action_ids(blocks: list[dict[str, Any]]) -> set[str]:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import holidays
 import httpx
 from rich.console import Console
+from sqlalchemy import func, select
 
 from bot.clock import CompressedClock
 from bot.config_store import ConfigStore
@@ -27,6 +28,7 @@ from routing.config.loader import ConfigError
 from routing.config.models import RoutingConfig
 from storage.db import Database
 from storage.migrate import upgrade
+from storage.models import Timer
 
 DEMO_DB = Path("var") / "demo.db"
 EXAMPLES = Path("examples")
@@ -73,6 +75,17 @@ def setup_emulator(config: RoutingConfig) -> tuple[SlackEmulator, dict[str, list
     for name in channels:
         emu.add_channel(id=channel_id(name), name=name.lstrip("#"), members=[])
     return emu, queue_members
+
+
+def ladders_running(db: Database, now: datetime, horizon: datetime) -> bool:
+    """Whether an SLA step is due before the demo's time runs out: keep watching."""
+    with db.session() as session:
+        due = session.scalar(
+            select(func.count())
+            .select_from(Timer)
+            .where(Timer.status == "pending", Timer.due_at <= horizon)
+        )
+    return bool(due)
 
 
 def read_leads(path: Path) -> list[dict[str, str]]:
@@ -158,7 +171,12 @@ def run_demo(
         while time.monotonic() - started < max_seconds:
             if feed.poll():
                 quiet_since = time.monotonic()
-            elif time.monotonic() - quiet_since > 4:
+            elif time.monotonic() - quiet_since > 4 and not ladders_running(
+                db,
+                clock.now(),
+                clock.now()
+                + timedelta(seconds=(max_seconds - (time.monotonic() - started)) * speed),
+            ):
                 break
             time.sleep(0.05)
         feed.poll()
@@ -168,7 +186,7 @@ def run_demo(
         emu.stop()
     render(collect(db), console)
     console.print(
-        f"{reps.ignored} card(s) were ignored by the simulated reps and are still pending. "
+        f"{reps.ignored} card(s) were ignored by the simulated reps: the SLA ladder handled them. "
         f"Inspect any lead with `leadrouter explain L-1001` (DATABASE_URL=sqlite:///{DEMO_DB}).",
         highlight=False,
     )

@@ -11,7 +11,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from storage.db import Database
-from storage.models import Lead, Offer
+from storage.models import Event, Lead, Offer
 
 
 @dataclass
@@ -21,6 +21,7 @@ class Summary:
     accept_minutes: list[float] = field(default_factory=list)
     speed_to_lead_minutes: list[float] = field(default_factory=list)
     per_rep: dict[str, Counter[str]] = field(default_factory=dict)
+    events: Counter[str] = field(default_factory=Counter)
 
     def percentile(self, values: list[float], pct: int) -> float | None:
         if not values:
@@ -40,6 +41,8 @@ def collect(db: Database) -> Summary:
                 summary.speed_to_lead_minutes.append(
                     (lead.accepted_at - lead.received_at).total_seconds() / 60
                 )
+        for kind in session.scalars(select(Event.kind)):
+            summary.events[kind] += 1
         for offer in session.scalars(select(Offer)):
             counts = summary.per_rep.setdefault(offer.rep_id, Counter())
             counts["offered"] += 1
@@ -69,12 +72,16 @@ def render(summary: Summary, console: Console) -> list[str]:
         + _fmt(summary.percentile(summary.speed_to_lead_minutes, 50))
         + ", p90 "
         + _fmt(summary.percentile(summary.speed_to_lead_minutes, 90)),
+        f"Escalations: {summary.events['sla.breached']} SLA breaches, "
+        f"{summary.events['sla.reminded']} reminders, "
+        f"{summary.events['sla.escalated']} escalation steps, "
+        f"{summary.events['queue.claimed']} claimed from queues",
     ]
     console.rule("[bold]Summary")
     for line in lines:
         console.print(line, highlight=False)
     table = Table(title="Per rep", show_lines=False)
-    for column in ("rep", "offered", "accepted", "declined", "pending"):
+    for column in ("rep", "offered", "accepted", "declined", "timed out", "pending"):
         table.add_column(column, justify="right" if column != "rep" else "left")
     for rep, counts in sorted(summary.per_rep.items()):
         table.add_row(
@@ -82,6 +89,7 @@ def render(summary: Summary, console: Console) -> list[str]:
             str(counts["offered"]),
             str(counts["accepted"]),
             str(counts["declined"]),
+            str(counts["timed_out"]),
             str(counts["pending"]),
         )
     console.print(table)
