@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.runtime import Runtime
+from bot.services.config_reload import reload_config
 from bot.services.directory import refresh_directory
 from bot.services.leads import sweep_new_leads
 from bot.sla.runner import fire_due_timers
@@ -38,7 +39,7 @@ def build_scheduler(rt: Runtime) -> BackgroundScheduler:
         id="sweep_new_leads",
     )
     scheduler.add_job(
-        _guarded("reload_config", rt.config.reload_if_changed),
+        _guarded("reload_config", lambda: reload_config(rt)),
         "interval",
         seconds=2,
         id="reload_config",
