@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bot.commands import db, demo, explain, ingest, report, run, simulate, validate
+from bot.commands import db, demo, explain, import_rules, ingest, report, run, simulate, validate
 
-COMMANDS: list[ModuleType] = [run, demo, validate, simulate, explain, ingest, report, db]
+COMMANDS: list[ModuleType] = [
+    run,
+    demo,
+    validate,
+    simulate,
+    explain,
+    ingest,
+    report,
+    import_rules,
+    db,
+]
