@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
-from routing.config.models import Rep, RoutingConfig
+from routing.config.models import RoutingConfig
 from routing.hours import OpenHours
 from routing.roster import RepLoad, Roster
 
 CAP_WINDOWS = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
 
 _NO_LOAD = RepLoad()
-_UNSEEN: Any = object()
 
 # (window name, span, cap) of each cap a rep has, in CAP_WINDOWS order.
 _Caps = tuple[tuple[str, timedelta, int], ...]
+# What eligibility reads of a rep, once: (reason it never is eligible: unknown or inactive,
+# else None; business hours or None; skills; max_pending; caps).
+_RepInfo = tuple[str | None, str | None, frozenset[str], int | None, _Caps]
 
 
 class Eligibility:
@@ -29,17 +30,21 @@ class Eligibility:
 
     def __init__(self, config: RoutingConfig) -> None:
         self.config = config
-        self._reps: dict[str, tuple[Rep, frozenset[str], _Caps] | None] = {}
+        self._reps: dict[str, _RepInfo] = {}
         self._hours: dict[str, OpenHours] = {}
 
-    def _rep(self, rep_id: str) -> tuple[Rep, frozenset[str], _Caps] | None:
+    def _rep(self, rep_id: str) -> _RepInfo:
         try:
             return self._reps[rep_id]
         except KeyError:
             pass
         rep = self.config.reps_by_id.get(rep_id)
-        info = None
-        if rep is not None:
+        info: _RepInfo
+        if rep is None:
+            info = ("not a known rep", None, frozenset(), None, ())
+        elif not rep.active:
+            info = ("inactive", None, frozenset(), None, ())
+        else:
             caps: _Caps = ()
             if rep.caps is not None:
                 caps = tuple(
@@ -47,7 +52,7 @@ class Eligibility:
                     for window, span in CAP_WINDOWS.items()
                     if (cap := getattr(rep.caps, window)) is not None
                 )
-            info = (rep, frozenset(rep.skills), caps)
+            info = (None, rep.hours or None, frozenset(rep.skills), rep.max_pending, caps)
         self._reps[rep_id] = info
         return info
 
@@ -89,52 +94,53 @@ class Eligibility:
         respect_hours: bool = True,
         require_skills: Iterable[str] = (),
         hours_memo: dict[str, bool] | None = None,
+        *,
+        until_eligible: bool = False,
     ) -> list[str | None]:
-        """:meth:`reason` of each rep in ``rep_ids`` (the members of a pool, say)."""
+        """:meth:`reason` of each rep in ``rep_ids`` (the members of a pool, say).
+
+        ``until_eligible``: stop after the first eligible rep (its ``None`` is the last
+        item), for strategies that walk members in order of preference."""
         memo: dict[str, bool] = {} if hours_memo is None else hours_memo
         required = tuple(require_skills)
         loads = roster.reps
         excluded = roster.excluded
         known = self._reps
         out: list[str | None] = []
+        append = out.append
         for rep_id in rep_ids:
-            info = known.get(rep_id, _UNSEEN)
-            if info is _UNSEEN:
-                info = self._rep(rep_id)
+            info = known.get(rep_id)
             if info is None:
-                out.append("not a known rep")
+                info = self._rep(rep_id)
+            static, hours, skills, limit, caps = info
+            if static is not None:
+                append(static)
                 continue
-            rep, skills, caps = info
-            if not rep.active:
-                out.append("inactive")
-                continue
-            if rep_id in excluded:
-                out.append("already declined or timed out on this lead")
+            if excluded and rep_id in excluded:
+                append("already declined or timed out on this lead")
                 continue
             load = loads.get(rep_id, _NO_LOAD)
             away = load.away_until
             if away is not None and away > now:
-                out.append(f"away until {away.isoformat(timespec='minutes')}")
+                append(f"away until {away.isoformat(timespec='minutes')}")
                 continue
-            hours = rep.hours
-            if respect_hours and hours:
+            if hours is not None and respect_hours:
                 is_open = memo.get(hours)
                 if is_open is None:
                     is_open = self.is_open(hours, now, memo)
                 if not is_open:
-                    out.append(f"outside working hours ({hours})")
+                    append(f"outside working hours ({hours})")
                     continue
             if required:
                 missing = [s for s in required if s not in skills]
                 if missing:
-                    out.append(f"lacks skill {', '.join(missing)}")
+                    append(f"lacks skill {', '.join(missing)}")
                     continue
-            limit = rep.max_pending
             if limit is not None and load.pending >= limit:
-                out.append(f"at max_pending ({load.pending}/{limit})")
+                append(f"at max_pending ({load.pending}/{limit})")
                 continue
-            why = None
             if caps:
+                why = None
                 offered = len(load.recent_offers)
                 for window, span, cap in caps:
                     if offered < cap:  # fewer offers in all than the cap: none to count
@@ -143,7 +149,13 @@ class Eligibility:
                     if used >= cap:
                         why = f"at {window} cap ({used}/{cap})"
                         break
-            out.append(why)
+                append(why)
+                if why is not None:
+                    continue
+            else:
+                append(None)
+            if until_eligible:
+                break
         return out
 
 

@@ -7,22 +7,27 @@ returns a ``Decision`` with a full trace. Nothing here touches I/O or the clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from routing.conditions import Condition, compile_condition
 from routing.conditions.compiler import _All, _Always, _Any, _Leaf, _Node, _Not
-from routing.config.models import RoutingConfig, Rule, SlaPolicy, Target
+from routing.config.models import PoolMember, RoutingConfig, Rule, SlaPolicy, Target
 from routing.decision import Decision
 from routing.eligibility import Eligibility
 from routing.roster import Roster
 from routing.rule_index import RuleIndex, positions
 from routing.scoring import compile_scoring
-from routing.strategies import STRATEGIES
+from routing.strategies import NOBODY, Pick
+from routing.strategies.least_loaded import chosen as least_loaded_pick
+from routing.strategies.least_loaded import preference
+from routing.strategies.round_robin import first_positions, rotation
+from routing.strategies.weighted import pick_weighted
 from routing.territories import compile_territories
 
 Trace = list[dict[str, Any]]
+_PoolInfo = tuple[tuple[str, ...], dict[str, int], Sequence[PoolMember], str, bool]
 
 
 class Router:
@@ -43,9 +48,18 @@ class Router:
             (policy, compile_condition(policy.when)) for policy in config.sla
         ]
         self._eligibility = Eligibility(config)
-        self._members = {
-            pool_id: tuple(m.rep for m in pool.members) for pool_id, pool in config.pools.items()
-        }
+        # Per pool: (member ids in order, first position of each, members, strategy,
+        # respect_hours), read once.
+        self._pools: dict[str, _PoolInfo] = {}
+        for pool_id, pool in config.pools.items():
+            order = tuple(m.rep for m in pool.members)
+            self._pools[pool_id] = (
+                order,
+                first_positions(order),
+                pool.members,
+                pool.strategy,
+                pool.respect_hours,
+            )
         self._territories = compile_territories(config.territories)
         self._scoring = compile_scoring(config.scoring.rules, config.scoring.tiers)
 
@@ -194,34 +208,64 @@ class Router:
         trace: Trace,
         hours: dict[str, bool],
     ) -> Decision | None:
-        assert target.id is not None
-        pool = self.config.pools[target.id]
-        members = self._members[target.id]
-        reasons = self._eligibility.reasons(
-            members, roster, now, pool.respect_hours, target.require_skills, hours
-        )
-        candidates = []
-        eligible = []
-        for rep, why in zip(members, reasons, strict=True):
-            if why is None:
-                eligible.append(rep)
-                candidates.append({"rep": rep, "eligible": True, "why": None})
+        """Round robin and least loaded walk the members in order of preference and stop at
+        the first eligible one: the trace lists the members tried, each with its ``why``,
+        and names the rest under ``not_considered``. Weighted needs every member's
+        eligibility (its credits move for all eligible members) and lists them all."""
+        pool_id = target.id
+        assert pool_id is not None
+        order, positions, members, strategy, respect_hours = self._pools[pool_id]
+        state = roster.pools.get(pool_id, _NO_STATE)
+        entry: dict[str, Any] = {
+            "step": "target",
+            "rule": rule.name,
+            "target": f"pool {pool_id}",
+            "strategy": strategy,
+        }
+        trace.append(entry)
+        skills = target.require_skills
+        if strategy == "weighted":
+            reasons = self._eligibility.reasons(order, roster, now, respect_hours, skills, hours)
+            entry["candidates"] = [
+                {"rep": rep, "eligible": why is None, "why": why}
+                for rep, why in zip(order, reasons, strict=True)
+            ]
+            pick = pick_weighted(
+                members,
+                [rep for rep, why in zip(order, reasons, strict=True) if why is None],
+                state,
+                roster,
+            )
+        else:
+            tried: Sequence[str]
+            if strategy == "round_robin":
+                tried, why_rr = rotation(order, state, positions)
             else:
-                candidates.append({"rep": rep, "eligible": False, "why": why})
-        pick = STRATEGIES[pool.strategy](
-            pool.members, eligible, roster.pools.get(target.id, {}), roster
-        )
-        trace.append(
-            {
-                "step": "target",
-                "rule": rule.name,
-                "target": f"pool {target.id}",
-                "strategy": pool.strategy,
-                "candidates": candidates,
-                "pick": pick.rep,
-                "why": pick.why,
-            }
-        )
+                tried = preference(order, roster)
+            reasons = self._eligibility.reasons(
+                tried, roster, now, respect_hours, skills, hours, until_eligible=True
+            )
+            entry["candidates"] = [
+                {"rep": rep, "eligible": why is None, "why": why}
+                for rep, why in zip(tried, reasons, strict=False)
+            ]
+            if reasons and reasons[-1] is None:
+                rep = tried[len(reasons) - 1]
+                if strategy == "round_robin":
+                    pick = Pick(rep, {"last": rep}, why_rr)
+                    rest_why = _NOT_CONSIDERED_RR
+                else:
+                    pick = least_loaded_pick(rep, roster)
+                    rest_why = _NOT_CONSIDERED_LL
+                if len(reasons) < len(tried):
+                    entry["not_considered"] = {
+                        "reps": list(tried[len(reasons) :]),
+                        "why": rest_why,
+                    }
+            else:
+                pick = NOBODY
+        entry["pick"] = pick.rep
+        entry["why"] = pick.why
         if pick.rep is None:
             return None
         return Decision(
@@ -229,13 +273,20 @@ class Router:
             rule=rule.name,
             target="pool",
             assignee=pick.rep,
-            pool=target.id,
-            strategy=pool.strategy,
-            reason=f"{rule.name}: pool {target.id}, {pick.why}",
+            pool=pool_id,
+            strategy=strategy,
+            reason=f"{rule.name}: pool {pool_id}, {pick.why}",
             config_version=self.version,
             trace=trace,
             pool_state=pick.state,
         )
+
+
+_NO_STATE: Mapping[str, Any] = {}
+_NOT_CONSIDERED_RR = "after the pick in rotation order: not checked"
+_NOT_CONSIDERED_LL = (
+    "more pending offers than the pick, or as many and offered more recently: not checked"
+)
 
 
 def _owner(fields: Mapping[str, Any], kind: str) -> str | None:

@@ -1,4 +1,8 @@
-"""Fewest pending offers wins; ties go to the rep offered a lead least recently."""
+"""Fewest pending offers wins; ties go to the rep offered a lead least recently.
+
+:func:`preference` orders members from most to least preferred, so a caller can check
+eligibility lazily and stop at the first eligible member (the engine does).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,26 @@ from datetime import UTC, datetime
 from typing import Any
 
 from routing.config.models import PoolMember
-from routing.roster import Roster
+from routing.roster import RepLoad, Roster
 from routing.strategies.base import NOBODY, Pick
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
+_NO_LOAD = RepLoad()
+
+
+def preference(order: Sequence[str], roster: Roster) -> list[str]:
+    """Distinct members by (pending, last offered, position), the order of preference;
+    a rep listed twice ranks by its last position."""
+    loads = roster.reps
+    keyed = {}
+    for i, rep in enumerate(order):
+        load = loads.get(rep, _NO_LOAD)
+        keyed[rep] = (load.pending, load.last_offered_at or _NEVER, i)
+    return sorted(keyed, key=keyed.__getitem__)
+
+
+def chosen(rep: str, roster: Roster) -> Pick:
+    return Pick(rep, None, f"least loaded: {roster.load(rep).pending} pending")
 
 
 def pick_least_loaded(
@@ -21,12 +41,8 @@ def pick_least_loaded(
 ) -> Pick:
     if not eligible:
         return NOBODY
-    position = {m.rep: i for i, m in enumerate(members)}
-
-    def key(rep: str) -> tuple[int, datetime, int]:
-        load = roster.load(rep)
-        return load.pending, load.last_offered_at or _NEVER, position.get(rep, 0)
-
-    chosen = min(eligible, key=key)
-    pending = roster.load(chosen).pending
-    return Pick(chosen, None, f"least loaded: {pending} pending")
+    ok = set(eligible)
+    for rep in preference([m.rep for m in members], roster):
+        if rep in ok:
+            return chosen(rep, roster)
+    return NOBODY

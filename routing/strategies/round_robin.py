@@ -3,6 +3,9 @@
 State: ``{"last": rep_id}``, the member picked last. The next pick is the first
 eligible member after it in member order, wrapping around. While every member
 stays eligible, counts over any window differ by at most one.
+
+:func:`rotation` gives the order members are tried in, so a caller can check
+eligibility lazily and stop at the first eligible member (the engine does).
 """
 
 from __future__ import annotations
@@ -15,6 +18,28 @@ from routing.roster import Roster
 from routing.strategies.base import NOBODY, Pick
 
 
+def first_positions(order: Sequence[str]) -> dict[str, int]:
+    """Each rep's first position in ``order`` (what ``order.index`` finds)."""
+    out: dict[str, int] = {}
+    for i, rep in enumerate(order):
+        out.setdefault(rep, i)
+    return out
+
+
+def rotation(
+    order: tuple[str, ...], state: Mapping[str, Any], positions: Mapping[str, int] | None = None
+) -> tuple[tuple[str, ...], str]:
+    """Members in the order round robin tries them (starting after the last pick), and
+    the ``why`` of a pick. ``positions``: :func:`first_positions` of ``order``, if known."""
+    last = state.get("last")
+    if isinstance(last, str):
+        at = (first_positions(order) if positions is None else positions).get(last)
+        if at is not None:
+            start = at + 1
+            return order[start:] + order[:start], f"round robin: next eligible after {last}"
+    return order, "round robin: next eligible first in rotation"
+
+
 def pick_round_robin(
     members: Sequence[PoolMember],
     eligible: Sequence[str],
@@ -23,13 +48,9 @@ def pick_round_robin(
 ) -> Pick:
     if not eligible:
         return NOBODY
-    order = [m.rep for m in members]
     ok = set(eligible)
-    last = state.get("last")
-    start = order.index(last) + 1 if last in order else 0
-    for offset in range(len(order)):
-        rep = order[(start + offset) % len(order)]
+    order, why = rotation(tuple(m.rep for m in members), state)
+    for rep in order:
         if rep in ok:
-            after = f"after {last}" if last in order else "first in rotation"
-            return Pick(rep, {"last": rep}, f"round robin: next eligible {after}")
+            return Pick(rep, {"last": rep}, why)
     return NOBODY

@@ -316,9 +316,24 @@ def test_require_skills_in_a_pool_target(router: Router) -> None:
     assert decision.outcome == "rep"
     assert decision.assignee == "alice"
     target = [s for s in decision.trace if s.get("step") == "target"][-1]
-    why = {c["rep"]: c["why"] for c in target["candidates"]}
-    assert why == {"bob": "lacks skill healthcare, spanish", "alice": None, "carol": why["carol"]}
-    assert why["carol"] == "lacks skill healthcare, spanish"
+    # Round robin tries members in rotation order and stops at the first eligible one.
+    assert target["candidates"] == [
+        {"rep": "bob", "eligible": False, "why": "lacks skill healthcare, spanish"},
+        {"rep": "alice", "eligible": True, "why": None},
+    ]
+    assert target["not_considered"]["reps"] == ["carol"]
+    # Carol would have been skipped too, had rotation reached her.
+    decision = router.route(
+        {"lead_source": "skills"}, Roster(pools={"skills-pool": {"last": "alice"}}), OPEN
+    )
+    target = [s for s in decision.trace if s.get("step") == "target"][-1]
+    assert decision.assignee == "alice"
+    assert [(c["rep"], c["why"]) for c in target["candidates"]] == [
+        ("carol", "lacks skill healthcare, spanish"),
+        ("bob", "lacks skill healthcare, spanish"),
+        ("alice", None),
+    ]
+    assert "not_considered" not in target
 
 
 # -- excluded -------------------------------------------------------------------------

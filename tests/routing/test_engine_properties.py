@@ -20,6 +20,7 @@ from routing.decision import Decision
 from routing.eligibility import ineligible_reason
 from routing.engine import Router
 from routing.roster import RepLoad, Roster
+from routing.strategies import STRATEGIES
 
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # Wednesday 10:00 in New York
 REPS = ["ann", "ben", "cat", "dan", "eve", "fay"]
@@ -161,7 +162,12 @@ def reference(router: Router, fields: dict[str, Any], roster: Roster, now: datet
                     is None
                 ]
                 if ok:
-                    return rule.name, ("pool", target.id, frozenset(ok))
+                    # The eager strategy, over every eligible member: the engine may check
+                    # eligibility lazily but must pick the same rep and rotation state.
+                    pick = STRATEGIES[pool.strategy](
+                        pool.members, ok, roster.pools.get(target.id, {}), roster
+                    )
+                    return rule.name, ("pool", target.id, frozenset(ok), pick)
                 continue
             if target.kind == "rep":
                 rep = target.id
@@ -197,6 +203,8 @@ def test_every_lead_gets_exactly_one_outcome_consistent_with_its_trace(
     elif target[0] == "pool":
         assert (d.outcome, d.pool) == ("rep", target[1])
         assert d.assignee in target[2]
+        assert (d.assignee, d.pool_state) == (target[3].rep, target[3].state)
+        assert d.reason.endswith(target[3].why)
     else:
         assert (d.outcome, d.assignee) == ("rep", target[1])
     if which == 1:
@@ -238,6 +246,29 @@ def test_every_lead_gets_exactly_one_outcome_consistent_with_its_trace(
     for s in steps:
         for c in s.get("candidates", ()):
             assert (c["why"] is None) == c["eligible"]
+        if s["step"] == "target" and s.get("strategy") is not None:
+            # Every member is either a candidate (with the reference reason) or named as
+            # not considered after the pick; only the pick, last, is an eligible candidate
+            # when the strategy stops early.
+            pool_id = s["target"].removeprefix("pool ")
+            pool = router.config.pools[pool_id]
+            rule_ = next(r for r in router.config.rules if r.name == s["rule"])
+            skills = next(t.require_skills for t in rule_.assign if t.id == pool_id)
+            tried = [c["rep"] for c in s["candidates"]]
+            rest = s.get("not_considered", {}).get("reps", [])
+            assert sorted(tried + rest) == sorted({m.rep for m in pool.members})
+            for c in s["candidates"]:
+                assert c["why"] == ineligible_reason(
+                    c["rep"],
+                    config=router.config,
+                    roster=roster,
+                    now=now,
+                    respect_hours=pool.respect_hours,
+                    require_skills=skills,
+                )
+            if rest:
+                assert s["pick"] == tried[-1]
+                assert [c["rep"] for c in s["candidates"] if c["eligible"]] == [s["pick"]]
         if s["step"] == "target" and "pick" in s and s["pick"] is None:
             assert not any(c["eligible"] for c in s["candidates"])
 

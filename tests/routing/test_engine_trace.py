@@ -93,12 +93,23 @@ def test_trace_lists_evaluated_rules_with_checks_and_an_index_summary() -> None:
         assert entry["checks"] == explained
     target = trace[-1]
     assert target["step"] == "target" and target["pick"] == decision.assignee
-    assert target["candidates"] == [
-        {"rep": "ann", "eligible": True, "why": None},
+    # Round robin stops at the first eligible member in rotation order; the rest are named.
+    assert target["candidates"] == [{"rep": "ann", "eligible": True, "why": None}]
+    assert target["not_considered"] == {
+        "reps": ["ben", "cat"],
+        "why": "after the pick in rotation order: not checked",
+    }
+    json.dumps(decision.to_dict())
+    # After ann, rotation tries ben and cat (both skipped, with reasons) before ann again.
+    roster = Roster(reps=ROSTER.reps, pools={"west": {"last": "ann"}})
+    again = Router(config(RULES)).route(lead, roster, NOW)
+    assert again.assignee == "ann"
+    assert again.trace[-1]["candidates"] == [
         {"rep": "ben", "eligible": False, "why": "outside working hours (tokyo)"},
         {"rep": "cat", "eligible": False, "why": "lacks skill healthcare"},
+        {"rep": "ann", "eligible": True, "why": None},
     ]
-    json.dumps(decision.to_dict())
+    assert "not_considered" not in again.trace[-1]
 
 
 def test_fallthrough_continues_and_counts_skipped_rules_up_to_the_decision() -> None:
