@@ -358,13 +358,36 @@ class RuleIndex:
             value = get(field) if code is None else get(code, get(field))
             if value is None:
                 mask &= free
-            elif value.__class__ is str:
+                continue
+            cls = value.__class__
+            if cls is str:
                 if not value or value.isspace():
                     mask &= free
                 elif texts is not None:  # _Table.hits of a string, no numbers or booleans
                     mask &= texts.get(value.strip().casefold(), free)
                 else:
                     mask &= free | table.hits(value)
+            elif (cls is int or cls is float) and table.__class__ is _RangeTable:
+                # _RangeTable.hits of a number (not a bool: exact classes only).
+                if value != value:  # NaN: no range holds
+                    mask &= free
+                    continue
+                points = table.points
+                i = bisect_left(points, value)
+                if i < len(points) and points[i] == value:
+                    mask &= free | table.masks[2 * i + 1]
+                else:
+                    mask &= free | table.masks[2 * i]
+            elif cls is list and texts is not None:
+                # A list (territory) hits through any of its items; texts hold free too.
+                hit = free
+                for item in value:
+                    if item.__class__ is str:
+                        if item and not item.isspace():
+                            hit |= texts.get(item.strip().casefold(), 0)
+                    elif not is_missing(item):
+                        hit |= table.hits(item)
+                mask &= hit
             else:
                 mask &= free | _lead_hits(fields, (field, code), table)
         for free, tables in self._layers:
