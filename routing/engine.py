@@ -23,11 +23,13 @@ from routing.strategies import NOBODY, Pick
 from routing.strategies.least_loaded import chosen as least_loaded_pick
 from routing.strategies.least_loaded import preference
 from routing.strategies.round_robin import first_positions, rotation
-from routing.strategies.weighted import pick_weighted
+from routing.strategies.weighted import pick_weighted, pick_weighted_distinct
 from routing.territories import compile_territories
 
 Trace = list[dict[str, Any]]
-_PoolInfo = tuple[tuple[str, ...], dict[str, int], Sequence[PoolMember], str, bool]
+_PoolInfo = tuple[
+    tuple[str, ...], dict[str, int], Sequence[PoolMember], str, bool, tuple[int, ...] | None
+]
 
 
 class Router:
@@ -53,13 +55,16 @@ class Router:
         self._pools: dict[str, _PoolInfo] = {}
         for pool_id, pool in config.pools.items():
             order = tuple(m.rep for m in pool.members)
+            weights = tuple(m.weight for m in pool.members)
             self._pools[pool_id] = (
                 order,
                 first_positions(order),
                 pool.members,
                 pool.strategy,
                 pool.respect_hours,
+                weights if len(set(order)) == len(order) else None,
             )
+        self._open_at: tuple[datetime | None, dict[str, bool]] = (None, {})
         self._territories = compile_territories(config.territories)
         self._scoring = compile_scoring(config.scoring.rules, config.scoring.tiers)
 
@@ -93,7 +98,12 @@ class Router:
         trace: Trace = [summary]
         evaluated = 0
         rules = self._rules
-        hours: dict[str, bool] = {}  # business hours open at `now`, filled as needed
+        # Business hours open at `now`, filled as needed; kept for the next call at the same
+        # instant (storage routes a lead twice at one `now`).
+        at, hours = self._open_at
+        if at != now:
+            hours = {}
+            self._open_at = (now, hours)
         for position in positions(self._index.candidates(fields)):
             rule, leaves, combine = rules[position]
             checks = [
@@ -214,7 +224,7 @@ class Router:
         eligibility (its credits move for all eligible members) and lists them all."""
         pool_id = target.id
         assert pool_id is not None
-        order, positions, members, strategy, respect_hours = self._pools[pool_id]
+        order, positions, members, strategy, respect_hours, weights = self._pools[pool_id]
         state = roster.pools.get(pool_id, _NO_STATE)
         entry: dict[str, Any] = {
             "step": "target",
@@ -230,12 +240,15 @@ class Router:
                 {"rep": rep, "eligible": why is None, "why": why}
                 for rep, why in zip(order, reasons, strict=True)
             ]
-            pick = pick_weighted(
-                members,
-                [rep for rep, why in zip(order, reasons, strict=True) if why is None],
-                state,
-                roster,
-            )
+            if weights is not None:
+                pick = pick_weighted_distinct(order, weights, reasons, state)
+            else:
+                pick = pick_weighted(
+                    members,
+                    [rep for rep, why in zip(order, reasons, strict=True) if why is None],
+                    state,
+                    roster,
+                )
         else:
             tried: Sequence[str]
             if strategy == "round_robin":

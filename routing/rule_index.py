@@ -124,7 +124,8 @@ class _RangeTable:
         self._intervals = []
 
     def hits(self, value: Any) -> int:
-        n = parse_number(value)
+        cls = value.__class__
+        n = value if cls is int or cls is float else parse_number(value)
         if n is None or n != n:  # not a number, or NaN: no range holds
             return 0
         i = bisect_left(self.points, n)

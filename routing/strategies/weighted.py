@@ -36,3 +36,30 @@ def pick_weighted(
     return Pick(
         chosen, {"credit": credit}, f"weighted: weight {weights[chosen]} of {sum(weights.values())}"
     )
+
+
+def pick_weighted_distinct(
+    reps: Sequence[str],
+    weights: Sequence[int],
+    reasons: Sequence[str | None],
+    state: Mapping[str, Any],
+) -> Pick:
+    """:func:`pick_weighted` for members listed once each (``reps`` with ``weights``, in
+    member order), eligible where ``reasons`` holds None: one pass, same pick and state."""
+    old = state.get("credit") or {}
+    credit: dict[str, int] = {}
+    total = 0
+    best: str | None = None
+    best_credit = best_weight = 0
+    for rep, weight, why in zip(reps, weights, reasons, strict=True):
+        value = int(old.get(rep, 0))
+        if why is None:
+            value += weight
+            total += weight
+            if best is None or value > best_credit:  # the first of equal credits wins
+                best, best_credit, best_weight = rep, value, weight
+        credit[rep] = value
+    if best is None:
+        return NOBODY
+    credit[best] -= total
+    return Pick(best, {"credit": credit}, f"weighted: weight {best_weight} of {total}")

@@ -343,3 +343,23 @@ def test_weighted_deviation_can_reach_exactly_one() -> None:
     counts = Counter(picks)
     worst = max(abs(counts[m.rep] * 26 - 13 * m.weight) for m in pool)
     assert worst == 26
+
+
+@given(
+    weights=st.lists(st.integers(1, 5), min_size=1, max_size=5),
+    flags=st.lists(st.booleans(), min_size=5, max_size=5),
+    credit=st.dictionaries(st.sampled_from("abcde"), st.integers(-9, 9)),
+)
+def test_weighted_distinct_fast_path_matches_pick_weighted(
+    weights: list[int], flags: list[bool], credit: dict[str, int]
+) -> None:
+    from routing.strategies.weighted import pick_weighted_distinct
+
+    reps = list("abcde"[: len(weights)])
+    pool = [PoolMember(rep=r, weight=w) for r, w in zip(reps, weights, strict=True)]
+    eligible = [r for r, ok in zip(reps, flags, strict=False) if ok]
+    reasons = [None if ok else "no" for ok in flags[: len(reps)]]
+    state = {"credit": credit}
+    assert pick_weighted_distinct(reps, weights, reasons, state) == pick_weighted(
+        pool, eligible, state, EMPTY
+    )
