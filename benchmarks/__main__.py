@@ -15,9 +15,9 @@ from types import ModuleType
 
 from rich.console import Console
 
-from benchmarks import routing
+from benchmarks import matching, routing
 
-MODULES: dict[str, ModuleType] = {routing.NAME: routing}
+MODULES: dict[str, ModuleType] = {routing.NAME: routing, matching.NAME: matching}
 
 
 def main(argv: list[str] | None = None) -> int:
