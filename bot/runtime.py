@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from bot.clock import Clock, SystemClock
 from bot.config_store import ConfigStore
 from bot.metrics import Metrics
+from bot.salesforce.client import SalesforceClient, make_salesforce_client
 from bot.settings import Settings
 from bot.slack.client import make_web_client
 from bot.slack.users import SlackDirectory
@@ -27,6 +28,8 @@ class Runtime:
     # Set when new outbox work is committed, so delivery does not wait for the next tick.
     outbox_ready: threading.Event = field(default_factory=threading.Event)
     metrics: Metrics = field(default_factory=Metrics)
+    # None when no Salesforce credentials are set: Salesforce features are off.
+    salesforce: SalesforceClient | None = None
 
     def wake_outbox(self) -> None:
         self.outbox_ready.set()
@@ -38,10 +41,13 @@ def build_runtime(
     config: ConfigStore | None = None,
     clock: Clock | None = None,
     db: Database | None = None,
+    salesforce: SalesforceClient | None = None,
 ) -> Runtime:
     clock = clock or SystemClock()
     db = db or Database(settings.database_url)
     config = config or ConfigStore(settings.config_path)
     slack = make_web_client(settings.slack_bot_token, settings.slack_api_url)
     directory = SlackDirectory(db, slack, config, clock)
-    return Runtime(settings, db, config, clock, slack, directory)
+    if salesforce is None:
+        salesforce = make_salesforce_client(settings)
+    return Runtime(settings, db, config, clock, slack, directory, salesforce=salesforce)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.runtime import Runtime
+from bot.salesforce.poller import SalesforceJobs
 from bot.services.config_reload import reload_config
 from bot.services.directory import refresh_directory
 from bot.services.leads import sweep_new_leads
@@ -57,4 +58,12 @@ def build_scheduler(rt: Runtime) -> BackgroundScheduler:
         id="refresh_directory",
         next_run_time=datetime.now(UTC),  # at start-up too: the first clicks are fast
     )
+    if rt.salesforce is not None:
+        # Ticks every second; SalesforceJobs follows poll_interval/sync_interval (reloadable).
+        scheduler.add_job(
+            _guarded("salesforce", SalesforceJobs(rt).tick),
+            "interval",
+            seconds=1,
+            id="salesforce",
+        )
     return scheduler

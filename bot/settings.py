@@ -21,6 +21,17 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     webhook_token: str | None = field(default=None, repr=False)
     salesforce_instance_url: str | None = None
+    salesforce_session_id: str | None = field(default=None, repr=False)
+    salesforce_username: str | None = None
+    salesforce_password: str | None = field(default=None, repr=False)
+    salesforce_security_token: str | None = field(default=None, repr=False)
+    # login | test | a My Domain (acme.my) | a full login URL (https://127.0.0.1:8443)
+    salesforce_domain: str | None = None
+    salesforce_consumer_key: str | None = None
+    salesforce_consumer_secret: str | None = field(default=None, repr=False)
+    salesforce_private_key_file: str | None = None
+    salesforce_ca_bundle: str | None = None
+    salesforce_api_version: str = "59.0"
     port: int = 3000
     host: str = "0.0.0.0"
     # How often the outbox and timer workers look for due work when not woken.
@@ -40,6 +51,16 @@ class Settings:
             "slack_api_url": e.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL,
             "webhook_token": e.get("LEADROUTER_WEBHOOK_TOKEN") or None,
             "salesforce_instance_url": e.get("SALESFORCE_INSTANCE_URL") or None,
+            "salesforce_session_id": e.get("SALESFORCE_SESSION_ID") or None,
+            "salesforce_username": e.get("SALESFORCE_USERNAME") or None,
+            "salesforce_password": e.get("SALESFORCE_PASSWORD") or None,
+            "salesforce_security_token": e.get("SALESFORCE_SECURITY_TOKEN") or None,
+            "salesforce_domain": e.get("SALESFORCE_DOMAIN") or None,
+            "salesforce_consumer_key": e.get("SALESFORCE_CONSUMER_KEY") or None,
+            "salesforce_consumer_secret": e.get("SALESFORCE_CONSUMER_SECRET") or None,
+            "salesforce_private_key_file": e.get("SALESFORCE_PRIVATE_KEY_FILE") or None,
+            "salesforce_ca_bundle": e.get("SALESFORCE_CA_BUNDLE") or None,
+            "salesforce_api_version": (e.get("SALESFORCE_API_VERSION") or "59.0").lstrip("v"),
             "port": int(e.get("PORT", "3000")),
         }
         values.update(overrides)

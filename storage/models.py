@@ -199,3 +199,27 @@ class ProcessedRequest(Base):
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     at: Mapped[datetime]
+
+
+class SyncState(Base):
+    """Progress of one Salesforce sync (``leads.poll``): high-water mark and counters."""
+
+    __tablename__ = "sync_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The largest SystemModstamp seen; the next poll starts a little before it (overlap).
+    high_water: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class SalesforceUser(Base):
+    """Salesforce users (``SELECT Id, Email, IsActive FROM User``): reps map to them by email."""
+
+    __tablename__ = "salesforce_users"
+
+    id: Mapped[str] = mapped_column(String(18), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(255), index=True)
+    username: Mapped[str | None] = mapped_column(String(255))
+    is_active: Mapped[bool]
+    synced_at: Mapped[datetime]

@@ -84,6 +84,10 @@ class LeadIn(BaseModel):
         out.update({k: v for k, v in self.custom.items() if v is not None and v != ""})
         return out
 
+    def is_reference_only(self) -> bool:
+        """Only a ``salesforce_id`` (and maybe ``external_id``): no lead fields at all."""
+        return bool(self.salesforce_id) and not self.raw_fields()
+
 
 def parse_lead(body: Any) -> tuple[LeadIn | None, list[dict[str, str]]]:
     """The validated lead, or every problem as ``{field, message}`` (nothing stored)."""

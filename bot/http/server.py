@@ -23,6 +23,8 @@ from starlette.routing import Route
 from bot.http.lead_input import parse_lead
 from bot.http.serialize import lead_json
 from bot.runtime import Runtime
+from bot.salesforce.errors import RecordGone
+from bot.salesforce.ingest import ingest_by_salesforce_id
 from bot.services.leads import ingest_lead
 from storage.leads import find_lead
 from storage.migrate import is_at_head
@@ -76,6 +78,33 @@ def create_http_app(rt: Runtime, bolt: App | None) -> Starlette:
         if lead is None:
             status = 400 if errors and errors[0]["field"] == "body" else 422
             return _error(status, "invalid lead", fields=errors)
+        idempotency_key = request.headers.get("idempotency-key") or None
+        client = rt.salesforce
+        if client is not None and lead.salesforce_id and lead.is_reference_only():
+            # Only an id (a Flow HTTP callout): the record comes from Salesforce.
+            sf_id = lead.salesforce_id
+            try:
+                fetched = await run_in_threadpool(
+                    lambda: ingest_by_salesforce_id(
+                        rt, client, sf_id, idempotency_key=idempotency_key
+                    )
+                )
+            except RecordGone as gone:
+                return _error(
+                    422,
+                    "invalid lead",
+                    fields=[{"field": "salesforce_id", "message": gone.message}],
+                )
+            result = fetched.ingested
+            if result.created:
+                # "fetching": stored; Salesforce was unreachable, the outbox fetches it.
+                body = {
+                    "id": result.public_id,
+                    "status": "accepted",
+                    "salesforce": "fetched" if fetched.fetched else "fetching",
+                }
+                return JSONResponse(body, status_code=202)
+            return JSONResponse({"id": result.public_id, "status": "duplicate"}, status_code=200)
         result = await run_in_threadpool(
             lambda: ingest_lead(
                 rt,
@@ -83,7 +112,7 @@ def create_http_app(rt: Runtime, bolt: App | None) -> Starlette:
                 source="webhook",
                 external_id=lead.external_id,
                 salesforce_id=lead.salesforce_id,
-                idempotency_key=request.headers.get("idempotency-key") or None,
+                idempotency_key=idempotency_key,
                 created_at=lead.created_at,
             )
         )

@@ -12,6 +12,8 @@ from bot.outbox.slack_alerts import (
 from bot.outbox.slack_cards import post_offer_card, update_offer_card
 from bot.outbox.slack_sla import send_escalation_notice, send_reminder
 from bot.outbox.worker import Handler
+from bot.salesforce.ingest import fetch_pending_lead
+from bot.salesforce.writeback import create_task, update_owner, write_score
 
 HANDLERS: dict[str, Handler] = {
     "slack.offer_card": post_offer_card,
@@ -23,4 +25,8 @@ HANDLERS: dict[str, Handler] = {
     "slack.admin_alert": send_admin_alert,
     "slack.remind": send_reminder,
     "slack.escalation_notice": send_escalation_notice,
+    "salesforce.fetch_lead": fetch_pending_lead,
+    "salesforce.owner_update": update_owner,
+    "salesforce.task": create_task,
+    "salesforce.score": write_score,
 }

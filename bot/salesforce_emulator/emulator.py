@@ -219,6 +219,7 @@ class SalesforceEmulator:
         if server is not None:
             server.shutdown()
             server.server_close()
+            server.drop_connections()
         if thread is not None:
             thread.join(timeout=5)
 

@@ -44,6 +44,7 @@ BASE_FIELDS: dict[str, tuple[str, ...]] = {
         "NumberOfEmployees", "AnnualRevenue", "Country", "State", "City", "Street",
         "PostalCode", "LeadSource", "Description", "Status", "Rating", "OwnerId",
         "IsConverted", "ConvertedDate", "ConvertedAccountId", "ConvertedContactId",
+        "Salutation", "MobilePhone",
     ),
     "Account": ("Name", "Website", "Industry", "OwnerId", "BillingCountry", "BillingState"),
     "Contact": ("FirstName", "LastName", "Email", "AccountId", "OwnerId"),

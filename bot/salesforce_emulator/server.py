@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import socket
@@ -23,6 +24,8 @@ class _TlsServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], handler: type, context: ssl.SSLContext) -> None:
         super().__init__(address, handler)
         self.context = context
+        self.connections: set[ssl.SSLSocket] = set()
+        self._connections_lock = threading.Lock()
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         # The handshake runs on the connection's own thread, never blocking accept().
@@ -31,7 +34,22 @@ class _TlsServer(ThreadingHTTPServer):
         except (ssl.SSLError, OSError) as exc:
             log.debug("salesforce emulator: TLS handshake failed: %s", exc)
             return
-        self.RequestHandlerClass(tls, client_address, self)
+        with self._connections_lock:
+            self.connections.add(tls)
+        try:
+            self.RequestHandlerClass(tls, client_address, self)
+        finally:
+            with self._connections_lock:
+                self.connections.discard(tls)
+
+    def drop_connections(self) -> None:
+        """Cut open keep-alive connections (a stopped server must look down)."""
+        with self._connections_lock:
+            open_now = list(self.connections)
+        for conn in open_now:
+            # Already closed by the peer: shutting it down again has nothing to do.
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
 
 
 class Response:

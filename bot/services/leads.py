@@ -13,6 +13,7 @@ from bot.errors import NotAQueueMember
 from bot.home.refresh import request_home_refresh, request_lead_home_refresh
 from bot.home.team import home_audience
 from bot.runtime import Runtime
+from bot.salesforce.writeback import enqueue_for_new_offer, enqueue_salesforce_writes
 from routing.normalize import normalize_lead
 from storage import presence
 from storage.assign import RouteResult, route_lead
@@ -78,6 +79,8 @@ def route(rt: Runtime, lead_id: int, *, actor: str | None = None) -> RouteResult
         result = route_lead(session, rt.config.router, lead_id, now, actor=actor)
         if result.decision is not None:
             request_lead_home_refresh(session, rt.config.config, lead_id, now)
+        if rt.salesforce is not None:
+            enqueue_for_new_offer(session, rt.config.config, result.offer_id, now=now)
     if result.decision is not None:
         rt.metrics.decisions.labels(result.decision.outcome).inc()
     rt.wake_outbox()
@@ -86,7 +89,12 @@ def route(rt: Runtime, lead_id: int, *, actor: str | None = None) -> RouteResult
 
 def accept(rt: Runtime, offer_id: int, rep_id: str) -> OfferAction:
     with rt.db.session() as session:
-        action = accept_offer(session, offer_id, rep_id, rt.clock.now())
+        now = rt.clock.now()
+        action = accept_offer(session, offer_id, rep_id, now)
+        if action.changed and action.lead is not None and rt.salesforce is not None:
+            enqueue_salesforce_writes(
+                session, rt.config.config, action.lead, rep_id, "accept", now=now, offer_id=offer_id
+            )
     if action.changed:
         rt.metrics.responses.labels("accepted").inc()
         rt.wake_outbox()
@@ -99,7 +107,9 @@ def decline(rt: Runtime, offer_id: int, rep_id: str, reason: str | None) -> Offe
     with rt.db.session() as session:
         action = decline_offer(session, offer_id, rep_id, now, reason=reason)
         if action.changed and action.lead is not None:
-            route_lead(session, rt.config.router, action.lead.id, now, actor=rep_id)
+            routed = route_lead(session, rt.config.router, action.lead.id, now, actor=rep_id)
+            if rt.salesforce is not None:
+                enqueue_for_new_offer(session, rt.config.config, routed.offer_id, now=now)
     if action.changed:
         rt.metrics.responses.labels("declined").inc()
         rt.wake_outbox()
@@ -135,6 +145,8 @@ def claim(rt: Runtime, lead_id: int, rep_id: str) -> ClaimResult:
         result = claim_lead(session, lead_id, rep_id, now)
         if result.status == "claimed":
             request_lead_home_refresh(session, config, lead_id, now)
+            if rt.salesforce is not None:
+                enqueue_salesforce_writes(session, config, lead, rep_id, "claim", now=now)
     if result.status == "claimed":
         rt.metrics.responses.labels("claimed").inc()
         rt.wake_outbox()
