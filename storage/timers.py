@@ -46,11 +46,21 @@ def schedule(
 
 
 def cancel_for_offer(session: Session, offer_id: int) -> int:
-    """Stop an offer's ladder (accepted, declined, reassigned)."""
+    """Stop an offer's ladder (accepted, declined, reassigned); the caller holds the
+    offer's row lock.
+
+    A step of this offer being fired right now by another transaction (its timer row is
+    locked, and it waits for the offer lock we hold) is skipped, not waited for: waiting
+    was a deadlock (we hold the offer and want the timer, it holds the timer and wants
+    the offer). Once we commit, that step sees the offer is no longer pending and ends
+    as ``skipped``, so it never runs after the ladder was stopped.
+    """
+    pending = select(Timer.id).where(Timer.offer_id == offer_id, Timer.status == "pending")
+    ids = list(session.scalars(for_update(session, pending, skip_locked=True)))
+    if not ids:
+        return 0
     result = session.execute(
-        update(Timer)
-        .where(Timer.offer_id == offer_id, Timer.status == "pending")
-        .values(status="cancelled")
+        update(Timer).where(Timer.id.in_(ids), Timer.status == "pending").values(status="cancelled")
     )
     return int(result.rowcount or 0)
 
