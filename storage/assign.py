@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from routing.decision import Decision
 from routing.engine import Router
+from routing.roster import Roster
 from storage.events import record_event
 from storage.ladder import start_ladder
 from storage.locking import for_update, insert_ignore
 from storage.models import Decision as DecisionRow
 from storage.models import Lead, Offer, PoolState
 from storage.outbox import enqueue
-from storage.roster import load_roster
+from storage.roster import load_loads, load_roster, loads_matter
 
 ROUTABLE_STATES = ("new", "offered")
 # Bound on re-reading locked pool rows when a decision moves to another pool.
@@ -30,33 +33,49 @@ class RouteResult:
     skipped: str | None = None
 
 
-def _lock_pool(session: Session, pool_id: str, now: datetime) -> PoolState:
+def _lock_pool(session: Session, pool_id: str, now: datetime) -> Mapping[str, Any]:
+    """Lock the pool's rotation row (created on first use); its state as locked."""
+    stmt = for_update(session, select(PoolState.state).where(PoolState.pool_id == pool_id))
+    state = session.scalars(stmt).one_or_none()
+    if state is not None:
+        return state
     insert_ignore(
         session,
         PoolState.__table__,
         {"pool_id": pool_id, "state": {}, "version": 0, "updated_at": now},
         key="pool_id",
     )
-    stmt = select(PoolState).where(PoolState.pool_id == pool_id)
-    row = session.scalars(for_update(session, stmt).execution_options(populate_existing=True))
-    return row.one()
+    return session.scalars(stmt).one()
 
 
 def decide(session: Session, router: Router, lead: Lead, now: datetime) -> Decision:
-    """Route with the chosen pool's row locked, so replicas never skip or double."""
-    locked: dict[str, PoolState] = {}
+    """Route with the chosen pool's row locked, so replicas never skip or double.
+
+    The roster is read once, unlocked; once the chosen pool's row is locked, its state is
+    re-read and, when the config reads offer counts, the loads (what other routing
+    transactions, serialised by that lock, change). The lead is routed again only when
+    either differs from what the first decision saw (same inputs, same decision)."""
+    config = router.config
+    roster = load_roster(session, config, lead_id=lead.id, now=now)
+    reload_loads = loads_matter(config)
+    locked: set[str] = set()
+    decision = router.route(lead.fields, roster, now)
     for _ in range(_MAX_LOCK_ROUNDS):
-        roster = load_roster(
-            session,
-            router.config,
-            lead_id=lead.id,
-            now=now,
-            pool_overrides={pid: row.state for pid, row in locked.items()},
-        )
-        decision = router.route(lead.fields, roster, now)
-        if decision.pool is None or decision.pool in locked:
+        pool_id = decision.pool
+        if pool_id is None or pool_id in locked:
             return decision
-        locked[decision.pool] = _lock_pool(session, decision.pool, now)
+        locked.add(pool_id)
+        state = _lock_pool(session, pool_id, now)
+        reps = roster.reps
+        if reload_loads:
+            away = {rep_id: load.away_until for rep_id, load in reps.items()}
+            reps = load_loads(session, config, now=now, away=away)
+        if state == roster.pools.get(pool_id, {}) and reps == roster.reps:
+            return decision
+        pools = dict(roster.pools)
+        pools[pool_id] = state
+        roster = Roster(reps=reps, pools=pools, excluded=roster.excluded)
+        decision = router.route(lead.fields, roster, now)
     raise RuntimeError(f"routing of lead {lead.id} did not settle on a pool")
 
 

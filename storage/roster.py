@@ -19,6 +19,14 @@ EXCLUDING_OUTCOMES = ("declined", "timed_out", "revoked")
 CAP_HORIZON = timedelta(weeks=1)
 
 
+def loads_matter(config: RoutingConfig) -> bool:
+    """Whether routing reads offer counts (``max_pending``, caps, ``least_loaded``): what
+    other routing transactions change, so what must be re-read once a pool is locked."""
+    return any(pool.strategy == "least_loaded" for pool in config.pools.values()) or any(
+        rep.max_pending is not None or rep.caps is not None for rep in config.reps
+    )
+
+
 def load_roster(
     session: Session,
     config: RoutingConfig,
@@ -27,9 +35,43 @@ def load_roster(
     now: datetime,
     pool_overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Roster:
+    away: dict[str, datetime | None] = dict(
+        session.execute(
+            select(RepPresence.rep_id, RepPresence.away_until).where(RepPresence.away_until > now)
+        ).all()
+    )
+    pools: dict[str, Mapping[str, Any]] = {
+        pool_id: state
+        for pool_id, state in session.execute(select(PoolState.pool_id, PoolState.state))
+    }
+    if pool_overrides:
+        pools.update(pool_overrides)
+    excluded: frozenset[str] = frozenset()
+    if lead_id is not None:
+        excluded = frozenset(
+            session.scalars(
+                select(Offer.rep_id).where(
+                    Offer.lead_id == lead_id, Offer.outcome.in_(EXCLUDING_OUTCOMES)
+                )
+            )
+        )
+    return Roster(
+        reps=load_loads(session, config, now=now, away=away), pools=pools, excluded=excluded
+    )
+
+
+def load_loads(
+    session: Session,
+    config: RoutingConfig,
+    *,
+    now: datetime,
+    away: Mapping[str, datetime | None],
+) -> dict[str, RepLoad]:
+    """Each rep's load (offers) with the presence ``away`` read before."""
     # Each aggregate scans the offers table, which grows with every lead ever routed, and
-    # routing runs it twice per lead with the pool row locked: read only what the config
-    # can use (pending for max_pending and least_loaded, recency for least_loaded).
+    # routing may run it twice per lead (again with the pool row locked): read only what
+    # the config can use (pending for max_pending and least_loaded, recency for
+    # least_loaded, recent offers for caps).
     least_loaded = any(pool.strategy == "least_loaded" for pool in config.pools.values())
     pending: dict[str, int] = {}
     if least_loaded or any(rep.max_pending is not None for rep in config.reps):
@@ -54,12 +96,7 @@ def load_roster(
         )
         for rep_id, offered_at in rows:
             recent[rep_id].append(offered_at)
-    away: dict[str, datetime | None] = dict(
-        session.execute(
-            select(RepPresence.rep_id, RepPresence.away_until).where(RepPresence.away_until > now)
-        ).all()
-    )
-    loads = {
+    return {
         rep.id: RepLoad(
             pending=pending.get(rep.id, 0),
             recent_offers=tuple(recent.get(rep.id, ())),
@@ -68,21 +105,6 @@ def load_roster(
         )
         for rep in config.reps
     }
-    pools: dict[str, Mapping[str, Any]] = {
-        row.pool_id: row.state for row in session.scalars(select(PoolState))
-    }
-    if pool_overrides:
-        pools.update(pool_overrides)
-    excluded: frozenset[str] = frozenset()
-    if lead_id is not None:
-        excluded = frozenset(
-            session.scalars(
-                select(Offer.rep_id).where(
-                    Offer.lead_id == lead_id, Offer.outcome.in_(EXCLUDING_OUTCOMES)
-                )
-            )
-        )
-    return Roster(reps=loads, pools=pools, excluded=excluded)
 
 
 def _aware(value: datetime | None) -> datetime | None:
