@@ -146,7 +146,7 @@ class _HttpSession(requests.Session):
         super().__init__()
         self.timeout = timeout
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("timeout", self.timeout)
         return super().request(method, url, *args, **kwargs)
 
@@ -176,7 +176,7 @@ def login(auth: SalesforceAuth, http: requests.Session, version: str) -> tuple[s
             "exp": int((datetime.now(UTC) + timedelta(minutes=3)).timestamp()),
         }
         key = Path(auth.private_key_file).read_bytes()
-        data = {
+        data: dict[str, Any] = {
             "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
             "assertion": jwt.encode(claims, key, algorithm="RS256"),
         }
@@ -328,9 +328,7 @@ class SalesforceClient:
             next_url = page.get("nextRecordsUrl")
             if page.get("done", True) or not next_url:
                 return
-            page = self.call(
-                lambda sf, u=next_url: sf.query_more(u, identifier_is_url=True, headers=headers)
-            )
+            page = self.call(_query_more(str(next_url), headers))
 
     def query_all(self, soql: str) -> list[dict[str, Any]]:
         return [record for page in self.query_pages(soql) for record in page]
@@ -350,6 +348,10 @@ class SalesforceClient:
 
     def limits(self) -> dict[str, Any]:
         return _plain(self.call(lambda sf: sf.limits()))
+
+
+def _query_more(url: str, headers: dict[str, str]) -> Callable[[Salesforce], Any]:
+    return lambda sf: sf.query_more(url, identifier_is_url=True, headers=headers)
 
 
 def _plain(value: Any) -> Any:

@@ -88,8 +88,8 @@ def _poll(rt: Runtime, result: PollResult, batch_size: int | None) -> None:
             result.seen += 1
             found = known.get(record["Id"])
             if found is not None:
-                lead_id, state = found
-                if state == FETCHING:
+                lead_id, lead_state = found
+                if lead_state == FETCHING:
                     complete_fetch(rt, lead_id, record)
                 result.duplicates += 1
             else:

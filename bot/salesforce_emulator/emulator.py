@@ -39,13 +39,13 @@ _DATA_PATH = re.compile(r"^/services/data/v(\d+\.\d+)/(.*?)/?$")
 _SOAP_PATH = re.compile(r"^/services/Soap/u/(\d+\.\d+)/?$")
 
 # Users of the emulated org: the integration user the bot logs in as, and the reps.
-INTEGRATION_USER = {
+INTEGRATION_USER: dict[str, Any] = {
     "Username": "integration@leadrouter.example",
     "Email": "integration@leadrouter.example",
     "FirstName": "Integration",
     "LastName": "User",
 }
-DEFAULT_USERS = [
+DEFAULT_USERS: list[dict[str, Any]] = [
     {"FirstName": "Alice", "LastName": "Chen", "Email": "alice@example.com"},
     {"FirstName": "Bob", "LastName": "Diaz", "Email": "bob@example.com"},
     {"FirstName": "Carol", "LastName": "Wu", "Email": "carol@example.com"},

@@ -170,7 +170,11 @@ class RestApi:
             r for r in self.org.all(parsed.sobject) if soql.matches(parsed.where, r, self.resolve)
         ]
         for name, descending in reversed(parsed.order_by):
-            rows.sort(key=lambda r, n=name: soql.sort_key(self.resolve(r, n)), reverse=descending)
+
+            def key(record: dict[str, Any], field: str = name) -> tuple[int, Any]:
+                return soql.sort_key(self.resolve(record, field))
+
+            rows.sort(key=key, reverse=descending)
         rows = rows[parsed.offset :]
         if parsed.limit is not None:
             rows = rows[: parsed.limit]

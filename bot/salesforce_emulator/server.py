@@ -37,7 +37,7 @@ class _TlsServer(ThreadingHTTPServer):
         with self._connections_lock:
             self.connections.add(tls)
         try:
-            self.RequestHandlerClass(tls, client_address, self)
+            self.RequestHandlerClass(tls, client_address, self)  # type: ignore[arg-type]
         finally:
             with self._connections_lock:
                 self.connections.discard(tls)
