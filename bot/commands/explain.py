@@ -248,6 +248,13 @@ def _step(tree: Tree, step: dict[str, Any]) -> None:
                 node.add(f"{mark} {cand.get('rep')} eligible")
             else:
                 node.add(f"{_FAIL} {cand.get('rep')} skipped: {escape(str(cand.get('why')))}")
+        skipped = step.get("not_considered") or {}
+        if skipped.get("reps"):
+            node.add(
+                f"[dim]not checked: {escape(', '.join(map(str, skipped['reps'])))}"
+                + (f" ({escape(str(skipped['why']))})" if skipped.get("why") else "")
+                + "[/dim]"
+            )
         if "pick" in step and step.get("why"):
             node.add(f"[italic]strategy: {escape(str(step['why']))}[/italic]")
     elif kind == "fallthrough":

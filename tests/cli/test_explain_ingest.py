@@ -73,7 +73,8 @@ def test_explain_a_routed_lead_text_and_json(
     assert "industry" in out and '"Healthcare"' in out and "country_code" in out
     # Candidates with why they were skipped, and the strategy's pick.
     assert "target pool west-sdr (round_robin): picked alice" in out
-    assert "bob skipped: lacks skill healthcare" in out
+    # Round robin stops at the first eligible member; the rest are named, not checked.
+    assert "not checked: bob" in out
     assert "strategy: round robin" in out
     # Offers timeline and events.
     assert "Offers" in out and "pending" in out
