@@ -46,38 +46,55 @@ def _load(session: Session, offer_id: int, rep_id: str) -> OfferAction | Offer:
     return offer
 
 
-def accept_offer(session: Session, offer_id: int, rep_id: str, now: datetime) -> OfferAction:
-    found = _load(session, offer_id, rep_id)
-    if isinstance(found, OfferAction):
-        return found
-    offer = found
+def _respond(
+    session: Session,
+    offer: Offer,
+    rep_id: str,
+    now: datetime,
+    *,
+    outcome: Literal["accepted", "declined"],
+    reason: str | None = None,
+    **event: object,
+) -> Lead:
+    """The rep's answer: the offer closes, its ladder stops, its card is updated."""
     lead = session.get(Lead, offer.lead_id)
     assert lead is not None
-    offer.outcome = "accepted"
+    offer.outcome = outcome
     offer.responded_at = now
+    offer.reason = reason
     cancel_for_offer(session, offer.id)
-    lead.state = "accepted"
-    lead.assignee = rep_id
-    lead.accepted_at = now
-    seconds = (now - offer.offered_at).total_seconds()
+    if reason is not None:
+        event["reason"] = reason
     record_event(
         session,
         lead_id=lead.id,
-        kind="offer.accepted",
+        kind=f"offer.{outcome}",
         at=now,
         actor=rep_id,
         offer=offer.id,
-        seconds_to_accept=seconds,
+        **event,
     )
     enqueue(
         session,
-        key=f"offer:{offer.id}:accepted",
+        key=f"offer:{offer.id}:{outcome}",
         kind="slack.offer_update",
         payload={"offer_id": offer.id},
         now=now,
         lead_id=lead.id,
     )
-    return OfferAction("accepted", offer, lead)
+    return lead
+
+
+def accept_offer(session: Session, offer_id: int, rep_id: str, now: datetime) -> OfferAction:
+    found = _load(session, offer_id, rep_id)
+    if isinstance(found, OfferAction):
+        return found
+    seconds = (now - found.offered_at).total_seconds()
+    lead = _respond(session, found, rep_id, now, outcome="accepted", seconds_to_accept=seconds)
+    lead.state = "accepted"
+    lead.assignee = rep_id
+    lead.accepted_at = now
+    return OfferAction("accepted", found, lead)
 
 
 def decline_offer(
@@ -87,31 +104,8 @@ def decline_offer(
     found = _load(session, offer_id, rep_id)
     if isinstance(found, OfferAction):
         return found
-    offer = found
-    lead = session.get(Lead, offer.lead_id)
-    assert lead is not None
-    offer.outcome = "declined"
-    offer.responded_at = now
-    cancel_for_offer(session, offer.id)
-    offer.reason = reason
-    record_event(
-        session,
-        lead_id=lead.id,
-        kind="offer.declined",
-        at=now,
-        actor=rep_id,
-        offer=offer.id,
-        reason=reason,
-    )
-    enqueue(
-        session,
-        key=f"offer:{offer.id}:declined",
-        kind="slack.offer_update",
-        payload={"offer_id": offer.id},
-        now=now,
-        lead_id=lead.id,
-    )
-    return OfferAction("declined", offer, lead)
+    lead = _respond(session, found, rep_id, now, outcome="declined", reason=reason)
+    return OfferAction("declined", found, lead)
 
 
 def record_card(session: Session, offer_id: int, *, channel: str, ts: str) -> None:
