@@ -165,3 +165,42 @@ def skipped_reminders(db: Database) -> Counter[int]:
         if result and "skipped" in result:
             out[int(payload["offer_id"])] += 1
     return out
+
+
+def assert_every_step_once(
+    emu: SlackEmulator,
+    db: Database,
+    *,
+    leads: int,
+    manager: str,
+    admin: str,
+    queue_channel: str,
+    queue: str,
+) -> None:
+    """Every lead ran the whole two-offer ladder (remind, notify, reassign; then remind,
+    notify, reassign at the bound -> open claim + admin alert), each step exactly once."""
+    ladder = ladders(db)
+    counts = slack_counts(emu, manager=manager, admin=admin, queue_channel=queue_channel)
+    steps = fired_steps(db)
+    unsent = skipped_reminders(db)
+    assert len(ladder) == leads
+    for lead in ladder:
+        assert lead.state == "queued" and lead.queue_id == queue, lead
+        assert [o[2] for o in lead.offers] == ["timed_out", "timed_out"], lead
+        assert lead.offers[0][1] != lead.offers[1][1], lead
+        for offer_id, _, _ in lead.offers:
+            assert counts.cards[offer_id] == 1, (lead, offer_id, counts.cards[offer_id])
+            # sent, or fired and then not sent because the offer had ended meanwhile
+            sent = counts.reminders[offer_id]
+            assert sent + unsent[offer_id] == 1, (lead, offer_id, sent, unsent[offer_id])
+            assert steps[offer_id] == {"remind": 1, "notify": 1, "reassign": 1}, steps[offer_id]
+        assert counts.pings[lead.public_id] == 2, (lead, counts.pings[lead.public_id])
+        assert counts.queue_cards[lead.id] == 1, (lead, counts.queue_cards[lead.id])
+        assert counts.admin_alerts[lead.public_id] == 1, (lead, counts.admin_alerts)
+    posts = [c for c in emu.calls("chat.postMessage") if c.response.get("ok")]
+    # 2 cards, 2 reminders, 2 pings, 1 queue card, 1 admin alert per lead; nothing more
+    expected = leads * 8 - sum(unsent.values())
+    if len(posts) != expected:
+        texts = Counter(str(c.args.get("text", ""))[:50] for c in posts)
+        raise AssertionError(f"{len(posts)} posts, expected {expected}: {texts.most_common(5)}")
+    check_database(db, datetime.now(UTC))

@@ -8,10 +8,13 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
+from bot.slack_emulator import SlackEmulator
 from tests.e2e.harness import BOT_TOKEN, SIGNING_SECRET, WEBHOOK_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,3 +91,42 @@ class BotProcess:
         if not self.log_path.exists():
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@dataclass
+class Cluster:
+    """One emulator and one database shared by bot processes started (and killed) at will:
+    restarts after a crash, or replicas side by side."""
+
+    emu: SlackEmulator
+    database_url: str
+    config_path: Path
+    log_dir: Path
+    bots: list[BotProcess] = field(default_factory=list)
+
+    def start_bot(self) -> BotProcess:
+        """A new process; the emulator sends interactive payloads to the newest one."""
+        bot = BotProcess(
+            database_url=self.database_url,
+            config_path=self.config_path,
+            slack_api_url=self.emu.api_url,
+            log_path=self.log_dir / f"bot{len(self.bots)}.log",
+        ).start()
+        self.bots.append(bot)
+        self.emu.events_url = f"{bot.url}/slack/events"
+        return bot
+
+    def post_lead(self, bot: BotProcess, body: dict[str, Any]) -> str:
+        response = httpx.post(
+            f"{bot.url}/leads",
+            json=body,
+            headers={"Authorization": f"Bearer {WEBHOOK_TOKEN}"},
+            timeout=30,
+        )
+        if response.status_code != 202:
+            raise AssertionError(f"lead not accepted: {response.status_code} {response.text}")
+        return str(response.json()["id"])
+
+    def stop(self) -> None:
+        for bot in self.bots:
+            bot.stop()

@@ -11,28 +11,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.slack_emulator import SlackEmulator
 from storage.db import Database
 from storage.models import Timer
-from tests.e2e.harness import WEBHOOK_TOKEN, make_emulator
+from tests.e2e.harness import make_emulator
 from tests.e2e.ladder_audit import (
+    assert_every_step_once,
     aware,
-    check_database,
-    fired_steps,
     ladders,
     outbox_open,
-    skipped_reminders,
-    slack_counts,
 )
-from tests.e2e.process import BotProcess
+from tests.e2e.process import BotProcess, Cluster
 
 # remind@2s, notify manager@4s, reassign@7s; the second offer's reassign hits the bound
 # (1), so the lead is opened for claim in triage and the admin is told: about 14 s.
@@ -64,54 +58,16 @@ LEADS = 6
 SETTLE_S = 75  # a delivery leased by the killed process waits out its 30 s lease
 
 
-@dataclass
-class Cluster:
-    """An emulator, a database, and bot processes started and killed at will."""
-
-    emu: SlackEmulator
-    db: Database
-    config: Path
-    logs: Path
-    bots: list[BotProcess]
-
-    def start_bot(self) -> BotProcess:
-        bot = BotProcess(
-            database_url=self.db.url,
-            config_path=self.config,
-            slack_api_url=self.emu.api_url,
-            log_path=self.logs / f"bot{len(self.bots)}.log",
-        ).start()
-        self.bots.append(bot)
-        self.emu.events_url = f"{bot.url}/slack/events"
-        return bot
-
-    def post_lead(self, bot: BotProcess, n: int) -> str:
-        response = httpx.post(
-            f"{bot.url}/leads",
-            json={
-                "email": f"lead{n}@acme{n}.example",
-                "last_name": f"L{n}",
-                "company": f"Acme {n}",
-                "external_id": f"crash-{n}",
-            },
-            headers={"Authorization": f"Bearer {WEBHOOK_TOKEN}"},
-            timeout=10,
-        )
-        assert response.status_code == 202, response.text
-        return str(response.json()["id"])
-
-
 @pytest.fixture
 def cluster(db: Database, tmp_path: Path) -> Iterator[Cluster]:
     emu = make_emulator(USERS)
     config = tmp_path / "routing.yml"
     config.write_text(CONFIG)
-    c = Cluster(emu, db, config, tmp_path, [])
+    c = Cluster(emu, db.url, config, tmp_path)
     try:
         yield c
     finally:
-        for bot in c.bots:
-            bot.stop()
+        c.stop()
         emu.stop()
 
 
@@ -139,79 +95,60 @@ def wait_until(predicate: object, timeout: float, what: str) -> None:
     raise AssertionError(f"{what} still not true after {timeout}s")
 
 
-def crash_and_restart(cluster: Cluster, bot: BotProcess, down_s: float) -> BotProcess:
+def crash_and_restart(cluster: Cluster, db: Database, bot: BotProcess, down_s: float) -> BotProcess:
     """SIGKILL, stay down while steps fall due, restart: overdue steps fire at once."""
     bot.kill()
     time.sleep(down_s)
-    overdue = pending_overdue(cluster.db, datetime.now(UTC))
+    overdue = pending_overdue(db, datetime.now(UTC))
     new = cluster.start_bot()
     ready = datetime.now(UTC)
     if overdue:
 
         def caught_up() -> bool:
-            return all(status != "pending" for status, _ in fired_at(cluster.db, overdue).values())
+            return all(status != "pending" for status, _ in fired_at(db, overdue).values())
 
         wait_until(caught_up, 5, f"catch-up of {len(overdue)} overdue timers")
-        for timer_id, (status, at) in fired_at(cluster.db, overdue).items():
+        for timer_id, (status, at) in fired_at(db, overdue).items():
             if status == "done" and at is not None:
                 # Fired on the new process's first ticks, not on some later schedule.
                 assert at - ready < timedelta(seconds=2), (timer_id, at, ready)
     return new
 
 
-def test_sigkill_mid_ladder_every_step_once(cluster: Cluster) -> None:
+def test_sigkill_mid_ladder_every_step_once(cluster: Cluster, db: Database) -> None:
     bot = cluster.start_bot()
     started = time.monotonic()
     for n in range(LEADS):
-        cluster.post_lead(bot, n)
+        cluster.post_lead(
+            bot,
+            {
+                "email": f"lead{n}@acme{n}.example",
+                "last_name": f"L{n}",
+                "company": f"Acme {n}",
+                "external_id": f"crash-{n}",
+            },
+        )
         time.sleep(1.5)
     # Leads 0-5 were offered at ~0, 1.5 ... 7.5 s: at ~8.5 s the first is on its second
     # offer, the second reaches its reassign, the third is reminded and notified, the
     # fourth reminded, the last two are still fresh.
     time.sleep(max(0.0, 8.5 - (time.monotonic() - started)))
-    bot = crash_and_restart(cluster, bot, down_s=3)
+    bot = crash_and_restart(cluster, db, bot, down_s=3)
     time.sleep(3)
-    bot = crash_and_restart(cluster, bot, down_s=2.5)
+    bot = crash_and_restart(cluster, db, bot, down_s=2.5)
 
     def settled() -> bool:
-        done = all(lad.state == "queued" for lad in ladders(cluster.db))
-        return done and outbox_open(cluster.db) == 0
+        done = all(lad.state == "queued" for lad in ladders(db))
+        return done and outbox_open(db) == 0
 
     wait_until(settled, SETTLE_S, "every ladder finished and every side effect delivered")
     time.sleep(1)  # anything doubled would show up now
-    assert_every_step_once(cluster)
-
-
-def assert_every_step_once(cluster: Cluster) -> None:
-    leads = ladders(cluster.db)
-    counts = slack_counts(cluster.emu, manager="U_MARIA", admin="U_OLGA", queue_channel="C_TRIAGE")
-    steps = fired_steps(cluster.db)
-    unsent = skipped_reminders(cluster.db)
-    assert len(leads) == LEADS
-    for lead in leads:
-        assert lead.state == "queued" and lead.queue_id == "triage", lead
-        assert [o[2] for o in lead.offers] == ["timed_out", "timed_out"], lead
-        assert lead.offers[0][1] != lead.offers[1][1], lead
-        for offer_id, _, _ in lead.offers:
-            assert counts.cards[offer_id] == 1, (lead, offer_id, counts.cards[offer_id])
-            # sent, or fired and then not sent because the offer had ended meanwhile
-            sent = counts.reminders[offer_id]
-            assert sent + unsent[offer_id] == 1, (lead, offer_id, sent, unsent[offer_id])
-            assert steps[offer_id] == {"remind": 1, "notify": 1, "reassign": 1}, steps[offer_id]
-        assert counts.pings[lead.public_id] == 2, (lead, counts.pings)
-        assert counts.queue_cards[lead.id] == 1, (lead, counts.queue_cards)
-        assert counts.admin_alerts[lead.public_id] == 1, (lead, counts.admin_alerts)
-    posts = cluster.emu.calls("chat.postMessage")
-    ok_posts = [c for c in posts if c.response.get("ok")]
-    # 2 cards, 2 reminders, 2 pings, 1 queue card and 1 admin alert per lead, nothing more
-    expected = LEADS * 8 - sum(unsent.values())
-    assert len(ok_posts) == expected, post_summary(ok_posts)
-    check_database(cluster.db, datetime.now(UTC))
-
-
-def post_summary(calls: list) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for call in calls:
-        key = str(call.args.get("text", ""))[:40]
-        out[key] = out.get(key, 0) + 1
-    return out
+    assert_every_step_once(
+        cluster.emu,
+        db,
+        leads=LEADS,
+        manager="U_MARIA",
+        admin="U_OLGA",
+        queue_channel="C_TRIAGE",
+        queue="triage",
+    )
