@@ -27,3 +27,43 @@ class Decision:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def make_decision(
+    outcome: Outcome,
+    reason: str,
+    config_version: str,
+    trace: list[dict[str, Any]],
+    rule: str | None = None,
+    target: str | None = None,
+    assignee: str | None = None,
+    queue: str | None = None,
+    pool: str | None = None,
+    strategy: str | None = None,
+    pool_state: dict[str, Any] | None = None,
+) -> Decision:
+    """``Decision(...)`` without the frozen dataclass's per-field ``object.__setattr__``
+    (the engine builds one per route call): the same object, every field set."""
+    decision: Decision = _new(Decision)
+    _set(
+        decision,
+        "__dict__",
+        {
+            "outcome": outcome,
+            "reason": reason,
+            "config_version": config_version,
+            "rule": rule,
+            "target": target,
+            "assignee": assignee,
+            "queue": queue,
+            "pool": pool,
+            "strategy": strategy,
+            "trace": trace,
+            "pool_state": pool_state,
+        },
+    )
+    return decision

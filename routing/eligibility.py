@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from routing.config.models import RoutingConfig
@@ -17,7 +17,7 @@ _NO_LOAD = RepLoad()
 _Caps = tuple[tuple[str, timedelta, int], ...]
 # What eligibility reads of a rep, once: (reason it never is eligible: unknown or inactive,
 # else None; business hours or None; skills; max_pending; caps).
-_RepInfo = tuple[str | None, str | None, frozenset[str], int | None, _Caps]
+RepInfo = tuple[str | None, str | None, frozenset[str], int | None, _Caps]
 
 
 class Eligibility:
@@ -30,16 +30,16 @@ class Eligibility:
 
     def __init__(self, config: RoutingConfig) -> None:
         self.config = config
-        self._reps: dict[str, _RepInfo] = {}
+        self._reps: dict[str, RepInfo] = {}
         self._hours: dict[str, OpenHours] = {}
 
-    def _rep(self, rep_id: str) -> _RepInfo:
+    def _rep(self, rep_id: str) -> RepInfo:
         try:
             return self._reps[rep_id]
         except KeyError:
             pass
         rep = self.config.reps_by_id.get(rep_id)
-        info: _RepInfo
+        info: RepInfo
         if rep is None:
             info = ("not a known rep", None, frozenset(), None, ())
         elif not rep.active:
@@ -101,17 +101,42 @@ class Eligibility:
 
         ``until_eligible``: stop after the first eligible rep (its ``None`` is the last
         item), for strategies that walk members in order of preference."""
+        reps = rep_ids if isinstance(rep_ids, list | tuple) else list(rep_ids)
+        known = self._reps
+        infos = [known.get(rep_id) or self._rep(rep_id) for rep_id in reps]
+        return self.reasons_of(
+            reps,
+            infos,
+            roster,
+            now,
+            respect_hours,
+            tuple(require_skills),
+            hours_memo,
+            until_eligible,
+        )
+
+    def infos(self, rep_ids: Iterable[str]) -> tuple[RepInfo, ...]:
+        """What :meth:`reasons_of` reads of each rep, read once (per pool, say)."""
+        return tuple(self._rep(rep_id) for rep_id in rep_ids)
+
+    def reasons_of(
+        self,
+        rep_ids: Sequence[str],
+        infos: Sequence[RepInfo],
+        roster: Roster,
+        now: datetime,
+        respect_hours: bool,
+        required: tuple[str, ...],
+        hours_memo: dict[str, bool] | None,
+        until_eligible: bool,
+    ) -> list[str | None]:
+        """:meth:`reasons` with each rep's :meth:`infos` given, in ``rep_ids`` order."""
         memo: dict[str, bool] = {} if hours_memo is None else hours_memo
-        required = tuple(require_skills)
         loads = roster.reps
         excluded = roster.excluded
-        known = self._reps
         out: list[str | None] = []
         append = out.append
-        for rep_id in rep_ids:
-            info = known.get(rep_id)
-            if info is None:
-                info = self._rep(rep_id)
+        for rep_id, info in zip(rep_ids, infos, strict=True):
             static, hours, skills, limit, caps = info
             if static is not None:
                 append(static)

@@ -7,15 +7,15 @@ returns a ``Decision`` with a full trace. Nothing here touches I/O or the clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from routing.conditions import Condition, compile_condition
-from routing.conditions.compiler import _All, _Always, _Any, _Leaf, _Node, _Not
+from routing.conditions.traced import Traced, compile_traced
 from routing.config.models import PoolMember, RoutingConfig, Rule, SlaPolicy, Target
-from routing.decision import Decision
-from routing.eligibility import Eligibility
+from routing.decision import Decision, make_decision
+from routing.eligibility import Eligibility, RepInfo
 from routing.roster import Roster
 from routing.rule_index import RuleIndex, positions
 from routing.scoring import compile_scoring
@@ -23,12 +23,18 @@ from routing.strategies import NOBODY, Pick
 from routing.strategies.least_loaded import chosen as least_loaded_pick
 from routing.strategies.least_loaded import preference
 from routing.strategies.round_robin import first_positions, rotation
-from routing.strategies.weighted import pick_weighted, pick_weighted_distinct
+from routing.strategies.weighted import pick_weighted, pick_weighted_traced
 from routing.territories import compile_territories
 
 Trace = list[dict[str, Any]]
 _PoolInfo = tuple[
-    tuple[str, ...], dict[str, int], Sequence[PoolMember], str, bool, tuple[int, ...] | None
+    tuple[str, ...],
+    dict[str, int],
+    Sequence[PoolMember],
+    str,
+    bool,
+    tuple[int, ...] | None,
+    tuple[RepInfo, ...],
 ]
 
 
@@ -38,8 +44,9 @@ class Router:
         self.config = config
         self.version = config.version
         conditions = [compile_condition(rule.when) for rule in config.rules]
-        self._rules: list[tuple[Rule, tuple[_LeafView, ...], _Combine | None]] = [
-            (rule, _leaves(condition), _combiner(condition._root))
+        # Per rule: the rule and its condition compiled to return (matched, trace entry).
+        self._rules: list[tuple[Rule, Traced]] = [
+            (rule, compile_traced(condition, rule.name))
             for rule, condition in zip(config.rules, conditions, strict=True)
         ]
         self.rule_index = self._index = RuleIndex(conditions, enabled=index)
@@ -63,6 +70,7 @@ class Router:
                 pool.strategy,
                 pool.respect_hours,
                 weights if len(set(order)) == len(order) else None,
+                self._eligibility.infos(order),
             )
         self._open_at: tuple[datetime | None, dict[str, bool]] = (None, {})
         self._territories = compile_territories(config.territories)
@@ -105,24 +113,11 @@ class Router:
             hours = {}
             self._open_at = (now, hours)
         for position in positions(self._index.candidates(fields)):
-            rule, leaves, combine = rules[position]
-            checks = [
-                {
-                    "field": name,
-                    "matcher": matcher,
-                    "expected": expected,
-                    "actual": fields.get(name),
-                    "passed": check(fields),
-                }
-                for name, matcher, expected, check in leaves
-            ]
+            rule, run = rules[position]
             # Each leaf is evaluated once, for the trace and for the decision.
-            if combine is None:
-                matched = all(c["passed"] for c in checks)
-            else:
-                matched = combine(iter([c["passed"] for c in checks]))
+            matched, entry = run(fields)
             evaluated += 1
-            trace.append({"step": "rule", "rule": rule.name, "matched": matched, "checks": checks})
+            trace.append(entry)
             if not matched:
                 continue
             for target in rule.assign:
@@ -131,7 +126,7 @@ class Router:
                     return self._summarise(decision, summary, position + 1, evaluated)
             trace.append({"step": "fallthrough", "rule": rule.name, "why": "no eligible target"})
         return self._summarise(
-            Decision(
+            make_decision(
                 outcome="unrouted",
                 reason="no rule matched with an eligible target",
                 config_version=self.version,
@@ -169,7 +164,7 @@ class Router:
         if kind == "queue":
             assert target.id is not None
             trace.append({"step": "target", "rule": rule.name, "target": f"queue {target.id}"})
-            return Decision(
+            return make_decision(
                 outcome="queue",
                 rule=rule.name,
                 target="queue",
@@ -197,7 +192,7 @@ class Router:
         )
         if why is not None:
             return None
-        return Decision(
+        return make_decision(
             outcome="rep",
             rule=rule.name,
             target=kind,
@@ -224,7 +219,7 @@ class Router:
         eligibility (its credits move for all eligible members) and lists them all."""
         pool_id = target.id
         assert pool_id is not None
-        order, positions, members, strategy, respect_hours, weights = self._pools[pool_id]
+        order, positions, members, strategy, respect_hours, weights, infos = self._pools[pool_id]
         state = roster.pools.get(pool_id, _NO_STATE)
         entry: dict[str, Any] = {
             "step": "target",
@@ -233,16 +228,19 @@ class Router:
             "strategy": strategy,
         }
         trace.append(entry)
-        skills = target.require_skills
+        skills = tuple(target.require_skills)
+        eligibility = self._eligibility
         if strategy == "weighted":
-            reasons = self._eligibility.reasons(order, roster, now, respect_hours, skills, hours)
-            entry["candidates"] = [
-                {"rep": rep, "eligible": why is None, "why": why}
-                for rep, why in zip(order, reasons, strict=True)
-            ]
+            reasons = eligibility.reasons_of(
+                order, infos, roster, now, respect_hours, skills, hours, False
+            )
             if weights is not None:
-                pick = pick_weighted_distinct(order, weights, reasons, state)
+                pick, entry["candidates"] = pick_weighted_traced(order, weights, reasons, state)
             else:
+                entry["candidates"] = [
+                    {"rep": rep, "eligible": why is None, "why": why}
+                    for rep, why in zip(order, reasons, strict=True)
+                ]
                 pick = pick_weighted(
                     members,
                     [rep for rep, why in zip(order, reasons, strict=True) if why is None],
@@ -252,12 +250,16 @@ class Router:
         else:
             tried: Sequence[str]
             if strategy == "round_robin":
-                tried, why_rr = rotation(order, state, positions)
+                tried, why_rr, start = rotation(order, state, positions)
+                tried_infos = infos[start:] + infos[:start] if start else infos
+                reasons = eligibility.reasons_of(
+                    tried, tried_infos, roster, now, respect_hours, skills, hours, True
+                )
             else:
                 tried = preference(order, roster)
-            reasons = self._eligibility.reasons(
-                tried, roster, now, respect_hours, skills, hours, until_eligible=True
-            )
+                reasons = eligibility.reasons(
+                    tried, roster, now, respect_hours, skills, hours, until_eligible=True
+                )
             entry["candidates"] = [
                 {"rep": rep, "eligible": why is None, "why": why}
                 for rep, why in zip(tried, reasons, strict=False)
@@ -281,7 +283,7 @@ class Router:
         entry["why"] = pick.why
         if pick.rep is None:
             return None
-        return Decision(
+        return make_decision(
             outcome="rep",
             rule=rule.name,
             target="pool",
@@ -306,41 +308,3 @@ def _owner(fields: Mapping[str, Any], kind: str) -> str | None:
     key = "account.owner" if kind == "account_owner" else "duplicate.owner"
     value = fields.get(key)
     return str(value) if value else None
-
-
-# (field, matcher, expected, check): one leaf of a condition, as Condition.explain reports it.
-_LeafView = tuple[str, str, Any, Callable[[Mapping[str, Any]], bool]]
-# The condition's result from its leaves' results, in Condition.explain order.
-_Combine = Callable[[Iterator[bool]], bool]
-
-
-def _leaves(condition: Condition) -> tuple[_LeafView, ...]:
-    return tuple(
-        (leaf.field, leaf.matcher, leaf.expected, leaf.check) for leaf in condition._root.leaves()
-    )
-
-
-def _combiner(node: _Node) -> _Combine | None:
-    """None when the condition is the AND of its leaves (or has none), else the combination
-    of leaf results mirroring the tree (every result consumed: no short-circuit)."""
-    if isinstance(node, _Leaf | _Always) or (
-        type(node) is _All and all(isinstance(c, _Leaf) for c in node.children)
-    ):
-        return None
-    return _combine(node)
-
-
-def _combine(node: _Node) -> _Combine:
-    if isinstance(node, _Leaf):
-        return next
-    if isinstance(node, _Always):
-        return lambda results: True
-    if isinstance(node, _Not):
-        inner = _combine(node.child)
-        return lambda results: not inner(results)
-    if isinstance(node, _All):
-        parts = tuple(_combine(c) for c in node.children)
-        if isinstance(node, _Any):
-            return lambda results: any([part(results) for part in parts])
-        return lambda results: all([part(results) for part in parts])
-    raise TypeError(f"unknown condition node {node!r}")

@@ -339,8 +339,16 @@ class RuleIndex:
             if len(layer.tables) == 1
             for ((field, code), _), table in layer.tables.items()
         )
+        # Layers over several tables: (free, ((field, code field, table, its texts when
+        # it holds texts only, else None), ...)).
         self._layers = tuple(
-            (layer.free, tuple((lookup, table) for (lookup, _), table in layer.tables.items()))
+            (
+                layer.free,
+                tuple(
+                    (field, code, table, _texts_only(table, 0))
+                    for ((field, code), _), table in layer.tables.items()
+                ),
+            )
             for layer in layers
             if len(layer.tables) > 1
         )
@@ -393,7 +401,17 @@ class RuleIndex:
                 mask &= free | _lead_hits(fields, (field, code), table)
         for free, tables in self._layers:
             hit = free
-            for lookup, table in tables:
-                hit |= _lead_hits(fields, lookup, table)
+            for field, code, table, texts in tables:
+                value = get(field) if code is None else get(code, get(field))
+                if value is None:
+                    continue
+                cls = value.__class__
+                if cls is str and texts is not None:
+                    if value and not value.isspace():
+                        hit |= texts.get(value.strip().casefold(), 0)
+                elif (cls is int or cls is float) and table.__class__ is _RangeTable:
+                    hit |= table.hits(value)
+                else:
+                    hit |= _lead_hits(fields, (field, code), table)
             mask &= hit
         return mask

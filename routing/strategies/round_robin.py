@@ -28,16 +28,21 @@ def first_positions(order: Sequence[str]) -> dict[str, int]:
 
 def rotation(
     order: tuple[str, ...], state: Mapping[str, Any], positions: Mapping[str, int] | None = None
-) -> tuple[tuple[str, ...], str]:
-    """Members in the order round robin tries them (starting after the last pick), and
-    the ``why`` of a pick. ``positions``: :func:`first_positions` of ``order``, if known."""
+) -> tuple[tuple[str, ...], str, int]:
+    """Members in the order round robin tries them (starting after the last pick), the
+    ``why`` of a pick, and where in ``order`` the rotation starts. ``positions``:
+    :func:`first_positions` of ``order``, if known."""
     last = state.get("last")
     if isinstance(last, str):
         at = (first_positions(order) if positions is None else positions).get(last)
         if at is not None:
             start = at + 1
-            return order[start:] + order[:start], f"round robin: next eligible after {last}"
-    return order, "round robin: next eligible first in rotation"
+            return (
+                order[start:] + order[:start],
+                f"round robin: next eligible after {last}",
+                start,
+            )
+    return order, "round robin: next eligible first in rotation", 0
 
 
 def pick_round_robin(
@@ -49,7 +54,7 @@ def pick_round_robin(
     if not eligible:
         return NOBODY
     ok = set(eligible)
-    order, why = rotation(tuple(m.rep for m in members), state)
+    order, why, _ = rotation(tuple(m.rep for m in members), state)
     for rep in order:
         if rep in ok:
             return Pick(rep, {"last": rep}, why)

@@ -63,3 +63,40 @@ def pick_weighted_distinct(
         return NOBODY
     credit[best] -= total
     return Pick(best, {"credit": credit}, f"weighted: weight {best_weight} of {total}")
+
+
+def pick_weighted_traced(
+    reps: Sequence[str],
+    weights: Sequence[int],
+    reasons: Sequence[str | None],
+    state: Mapping[str, Any],
+) -> tuple[Pick, list[dict[str, Any]]]:
+    """:func:`pick_weighted_distinct` and the trace's candidate entries
+    (``{"rep", "eligible", "why"}`` per member, in member order) in one pass."""
+    old = state.get("credit") or _EMPTY
+    credit: dict[str, int] = {}
+    candidates: list[dict[str, Any]] = []
+    add = candidates.append
+    total = 0
+    best: str | None = None
+    best_credit = best_weight = 0
+    for rep, weight, why in zip(reps, weights, reasons, strict=True):
+        value = old.get(rep, 0)
+        if value.__class__ is not int:
+            value = int(value)
+        if why is None:
+            add({"rep": rep, "eligible": True, "why": None})
+            value += weight
+            total += weight
+            if best is None or value > best_credit:  # the first of equal credits wins
+                best, best_credit, best_weight = rep, value, weight
+        else:
+            add({"rep": rep, "eligible": False, "why": why})
+        credit[rep] = value
+    if best is None:
+        return NOBODY, candidates
+    credit[best] -= total
+    return Pick(best, {"credit": credit}, f"weighted: weight {best_weight} of {total}"), candidates
+
+
+_EMPTY: Mapping[str, Any] = {}

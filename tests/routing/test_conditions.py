@@ -436,3 +436,20 @@ def test_explain_agrees_with_evaluate(parts: list[dict[str, Any]], lead: dict[st
             single = compile_condition({check.field: check.expected})
         assert single.evaluate(lead) == check.passed
         assert check.actual == lead.get(check.field)
+
+
+@settings(max_examples=400, deadline=None)
+@given(conditions, leads)
+def test_traced_agrees_with_explain(cond: dict[str, Any], lead: dict[str, Any]) -> None:
+    from routing.conditions.traced import compile_traced
+
+    condition = compile_condition(cond)
+    matched, entry = compile_traced(condition, "R")(lead)
+    assert matched is condition.evaluate(lead)
+    assert entry["step"] == "rule" and entry["rule"] == "R" and entry["matched"] is matched
+    assert entry["checks"] == [
+        {"field": c.field, "matcher": c.matcher, "expected": c.expected, "actual": c.actual,
+         "passed": c.passed}
+        for c in condition.explain(lead)
+    ]  # fmt: skip
+    assert all(type(c["passed"]) is bool for c in entry["checks"])
