@@ -113,7 +113,7 @@ def _poll(rt: Runtime, result: PollResult, batch_size: int | None) -> None:
     result.high_water = mark
     log.info(
         "salesforce_poll",
-        extra={"seen": result.seen, "created": result.created, "pages": result.pages},
+        extra={"seen": result.seen, "new_leads": result.created, "pages": result.pages},
     )
 
 
@@ -153,7 +153,10 @@ class SalesforceJobs:
         now = time.monotonic()
         if self._due(self._last_poll, settings.poll_interval, now):
             self._last_poll = now
-            poll_leads(self.rt)
+            try:
+                poll_leads(self.rt)
+            except Exception:  # a failed poll (database down) must not stop the user sync
+                log.exception("salesforce_poll_crashed")
         if self._due(self._last_users, settings.sync_interval, now):
             self._last_users = now
             full = self._due(self._last_full, settings.full_resync_interval, now)

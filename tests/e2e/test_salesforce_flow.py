@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.actions import ActionId
 from bot.salesforce_emulator import SalesforceEmulator
 from storage.db import Database
-from storage.models import Event, OutboxItem
+from storage.models import Event, OutboxItem, SalesforceUser
 from tests.e2e.harness import Stack
 from tests.salesforce.harness import SF_CONFIG, salesforce_stack, sf
 
@@ -42,6 +42,11 @@ def _owner_patches(sf: SalesforceEmulator, lead_id: str) -> list[Any]:
 def _rows(stack: Stack, kind: str) -> list[OutboxItem]:
     with stack.rt.db.session() as s:
         return list(s.scalars(select(OutboxItem).where(OutboxItem.kind == kind)))
+
+
+def _synced_users(stack: Stack) -> int:
+    with stack.rt.db.session() as s:
+        return len(list(s.scalars(select(SalesforceUser))))
 
 
 def test_polled_lead_is_offered_accepted_and_owner_written_back_once(
@@ -101,13 +106,14 @@ def test_salesforce_down_during_write_back_writes_once_when_back(
     record = sf.insert_lead(LastName="Down", Company="Acme", Country="US")
     with salesforce_stack(db, sf) as stack:
         stack.wait_for_card("U_ALICE", timeout=15)
+        _wait(lambda: _synced_users(stack))  # the scheduler syncs users at start
         sf.unavailable = True
         _accept(stack)
-        _wait(lambda: any(c.status == 503 for c in sf.calls_of("update")))
+        _wait(lambda: any(c.status == 503 for c in sf.calls_of("update")), timeout=30)
         [row] = _rows(stack, "salesforce.owner_update")
         assert row.status == "pending"
         sf.unavailable = False
-        _wait(lambda: _rows(stack, "salesforce.owner_update")[0].status == "done", timeout=20)
+        _wait(lambda: _rows(stack, "salesforce.owner_update")[0].status == "done", timeout=40)
         assert len(_owner_patches(sf, record["Id"])) == 1
         assert [c.status for c in sf.calls_of("update")][-1] == 204
 
