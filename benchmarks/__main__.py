@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -15,9 +16,13 @@ from types import ModuleType
 
 from rich.console import Console
 
-from benchmarks import matching, routing
+from benchmarks import matching, routing, timers
 
-MODULES: dict[str, ModuleType] = {routing.NAME: routing, matching.NAME: matching}
+MODULES: dict[str, ModuleType] = {
+    routing.NAME: routing,
+    matching.NAME: matching,
+    timers.NAME: timers,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,7 +30,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller runs (about 10x faster)")
     parser.add_argument("--only", choices=sorted(MODULES), action="append", help="run only this")
     parser.add_argument("--out", default="var/bench", help="directory for the JSON results")
+    parser.add_argument(
+        "--pg",
+        action="store_true",
+        help="also on PostgreSQL where supported (timers; same as LEADROUTER_BENCH_PG=1)",
+    )
     args = parser.parse_args(argv)
+    if args.pg:
+        os.environ["LEADROUTER_BENCH_PG"] = "1"
     console = Console(width=150)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from routing.config.models import RoutingConfig, SlaPolicy
 from routing.engine import Router
@@ -71,7 +71,11 @@ def fire_timer(session: Session, router: Router, timer: Timer, now: datetime) ->
         mark_fired(timer, now, outcome="skipped")
         why = "offer gone" if offer is None else f"offer {offer.outcome}"
         return Fired(timer.id, "skipped", why)
-    lead = session.get(Lead, offer.lead_id)
+    # Not the lead's offers and decisions (selectin by default): a step needs the lead
+    # row only, and loading its whole history made every step pay for it.
+    lead = session.get(
+        Lead, offer.lead_id, options=[lazyload(Lead.offers), lazyload(Lead.decisions)]
+    )
     assert lead is not None
     step = LadderStep.from_dict(timer.payload)
     if step.kind == "remind":
