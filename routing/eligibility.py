@@ -16,8 +16,46 @@ _NO_LOAD = RepLoad()
 # (window name, span, cap) of each cap a rep has, in CAP_WINDOWS order.
 _Caps = tuple[tuple[str, timedelta, int], ...]
 # What eligibility reads of a rep, once: (reason it never is eligible: unknown or inactive,
-# else None; business hours or None; skills; max_pending; caps).
-RepInfo = tuple[str | None, str | None, frozenset[str], int | None, _Caps]
+# else None; business hours or None; skills; max_pending; caps; the reason when outside
+# its hours).
+RepInfo = tuple[str | None, str | None, frozenset[str], int | None, _Caps, str | None]
+
+# Reasons already written, by what they say (reps share them: same counts, same skills).
+_WHY: dict[tuple[object, ...], str] = {}
+_WHY_MAX = 4096
+
+
+def _remember(key: tuple[object, ...], why: str) -> str:
+    if len(_WHY) >= _WHY_MAX:
+        _WHY.clear()
+    _WHY[key] = why
+    return why
+
+
+def _lacks(required: tuple[str, ...], skills: frozenset[str]) -> str:
+    key = ("skills", required, skills)
+    why = _WHY.get(key)
+    if why is None:
+        missing = [s for s in required if s not in skills]
+        why = _remember(key, f"lacks skill {', '.join(missing)}")
+    return why
+
+
+def _away(until: datetime) -> str:
+    # Equal instants in other offsets print differently: the offset is part of the key.
+    key = ("away", until, until.utcoffset())
+    why = _WHY.get(key)
+    if why is None:
+        why = _remember(key, f"away until {until.isoformat(timespec='minutes')}")
+    return why
+
+
+def _at_max(pending: int, limit: int) -> str:
+    key = ("pending", pending, limit)
+    why = _WHY.get(key)
+    if why is None:
+        why = _remember(key, f"at max_pending ({pending}/{limit})")
+    return why
 
 
 class Eligibility:
@@ -41,9 +79,9 @@ class Eligibility:
         rep = self.config.reps_by_id.get(rep_id)
         info: RepInfo
         if rep is None:
-            info = ("not a known rep", None, frozenset(), None, ())
+            info = ("not a known rep", None, frozenset(), None, (), None)
         elif not rep.active:
-            info = ("inactive", None, frozenset(), None, ())
+            info = ("inactive", None, frozenset(), None, (), None)
         else:
             caps: _Caps = ()
             if rep.caps is not None:
@@ -52,7 +90,15 @@ class Eligibility:
                     for window, span in CAP_WINDOWS.items()
                     if (cap := getattr(rep.caps, window)) is not None
                 )
-            info = (None, rep.hours or None, frozenset(rep.skills), rep.max_pending, caps)
+            hours = rep.hours or None
+            info = (
+                None,
+                hours,
+                frozenset(rep.skills),
+                rep.max_pending,
+                caps,
+                None if hours is None else f"outside working hours ({hours})",
+            )
         self._reps[rep_id] = info
         return info
 
@@ -136,8 +182,9 @@ class Eligibility:
         excluded = roster.excluded
         out: list[str | None] = []
         append = out.append
+        needed = frozenset(required)
         for rep_id, info in zip(rep_ids, infos, strict=True):
-            static, hours, skills, limit, caps = info
+            static, hours, skills, limit, caps, outside = info
             if static is not None:
                 append(static)
                 continue
@@ -147,22 +194,20 @@ class Eligibility:
             load = loads.get(rep_id, _NO_LOAD)
             away = load.away_until
             if away is not None and away > now:
-                append(f"away until {away.isoformat(timespec='minutes')}")
+                append(_away(away))
                 continue
             if hours is not None and respect_hours:
                 is_open = memo.get(hours)
                 if is_open is None:
                     is_open = self.is_open(hours, now, memo)
                 if not is_open:
-                    append(f"outside working hours ({hours})")
+                    append(outside)
                     continue
-            if required:
-                missing = [s for s in required if s not in skills]
-                if missing:
-                    append(f"lacks skill {', '.join(missing)}")
-                    continue
+            if required and not needed <= skills:
+                append(_lacks(required, skills))
+                continue
             if limit is not None and load.pending >= limit:
-                append(f"at max_pending ({load.pending}/{limit})")
+                append(_at_max(load.pending, limit))
                 continue
             if caps:
                 why = None

@@ -19,8 +19,8 @@ from routing.eligibility import Eligibility, RepInfo
 from routing.roster import Roster
 from routing.rule_index import RuleIndex, positions
 from routing.scoring import compile_scoring
-from routing.strategies import NOBODY, Pick
-from routing.strategies.least_loaded import chosen as least_loaded_pick
+from routing.strategies import NOBODY
+from routing.strategies.least_loaded import chosen_why as least_loaded_why
 from routing.strategies.least_loaded import preference
 from routing.strategies.round_robin import first_positions, rotation
 from routing.strategies.weighted import pick_weighted, pick_weighted_traced
@@ -50,6 +50,7 @@ class Router:
             for rule, condition in zip(config.rules, conditions, strict=True)
         ]
         self.rule_index = self._index = RuleIndex(conditions, enabled=index)
+        self._lookup = self._index.lookup
         self._skip_why = (
             f"they require {', '.join(self._index.fields)} values the lead does not have"
         )
@@ -112,7 +113,7 @@ class Router:
         if at != now:
             hours = {}
             self._open_at = (now, hours)
-        for position in positions(self._index.candidates(fields)):
+        for position in positions(self._lookup(fields)):
             rule, run = rules[position]
             # Each leaf is evaluated once, for the trace and for the decision.
             matched, entry = run(fields)
@@ -230,12 +231,15 @@ class Router:
         trace.append(entry)
         skills = tuple(target.require_skills)
         eligibility = self._eligibility
+        pick_state: dict[str, Any] | None = None
         if strategy == "weighted":
             reasons = eligibility.reasons_of(
                 order, infos, roster, now, respect_hours, skills, hours, False
             )
             if weights is not None:
-                pick, entry["candidates"] = pick_weighted_traced(order, weights, reasons, state)
+                pick_rep, pick_state, pick_why, entry["candidates"] = pick_weighted_traced(
+                    order, weights, reasons, state
+                )
             else:
                 entry["candidates"] = [
                     {"rep": rep, "eligible": why is None, "why": why}
@@ -247,6 +251,7 @@ class Router:
                     state,
                     roster,
                 )
+                pick_rep, pick_state, pick_why = pick.rep, pick.state, pick.why
         else:
             tried: Sequence[str]
             if strategy == "round_robin":
@@ -265,35 +270,34 @@ class Router:
                 for rep, why in zip(tried, reasons, strict=False)
             ]
             if reasons and reasons[-1] is None:
-                rep = tried[len(reasons) - 1]
+                tried_n = len(reasons)
+                pick_rep = tried[tried_n - 1]
                 if strategy == "round_robin":
-                    pick = Pick(rep, {"last": rep}, why_rr)
+                    pick_state = {"last": pick_rep}
+                    pick_why = why_rr
                     rest_why = _NOT_CONSIDERED_RR
                 else:
-                    pick = least_loaded_pick(rep, roster)
+                    pick_why = least_loaded_why(pick_rep, roster)
                     rest_why = _NOT_CONSIDERED_LL
-                if len(reasons) < len(tried):
-                    entry["not_considered"] = {
-                        "reps": list(tried[len(reasons) :]),
-                        "why": rest_why,
-                    }
+                if tried_n < len(tried):
+                    entry["not_considered"] = {"reps": list(tried[tried_n:]), "why": rest_why}
             else:
-                pick = NOBODY
-        entry["pick"] = pick.rep
-        entry["why"] = pick.why
-        if pick.rep is None:
+                pick_rep, pick_why = None, NOBODY.why
+        entry["pick"] = pick_rep
+        entry["why"] = pick_why
+        if pick_rep is None:
             return None
         return make_decision(
             outcome="rep",
             rule=rule.name,
             target="pool",
-            assignee=pick.rep,
+            assignee=pick_rep,
             pool=pool_id,
             strategy=strategy,
-            reason=f"{rule.name}: pool {pool_id}, {pick.why}",
+            reason=f"{rule.name}: pool {pool_id}, {pick_why}",
             config_version=self.version,
             trace=trace,
-            pool_state=pick.state,
+            pool_state=pick_state,
         )
 
 

@@ -24,7 +24,7 @@ country or state compares its code (``country_code``/``state_code``) as the leaf
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from routing.conditions import Condition
@@ -292,6 +292,21 @@ def _texts_only(table: Table, free: int) -> dict[str, int] | None:
     return None
 
 
+_MISSING = object()
+
+
+def _list_hits(value: list[Any], texts: dict[str, int], table: _Table, free: int) -> int:
+    """A list value (territory) against a texts-only layer: hits through any item."""
+    hit = free
+    for item in value:
+        if item.__class__ is str:
+            if item and not item.isspace():
+                hit |= texts.get(item.strip().casefold(), 0)
+        elif not is_missing(item):
+            hit |= table.hits(item)
+    return hit
+
+
 def positions(mask: int) -> Iterator[int]:
     """Set bit positions of ``mask``, lowest first."""
     while mask:
@@ -303,7 +318,7 @@ def positions(mask: int) -> Iterator[int]:
 class RuleIndex:
     """``candidates(fields)``: bitmask of the rule positions that may match ``fields``."""
 
-    __slots__ = ("_all", "_layers", "_single", "fields", "indexed", "size")
+    __slots__ = ("_all", "_layers", "_single", "fields", "indexed", "lookup", "size")
 
     def __init__(self, conditions: Sequence[Condition], *, enabled: bool = True) -> None:
         """``enabled=False`` indexes nothing: every rule is a candidate (the naive order)."""
@@ -352,6 +367,8 @@ class RuleIndex:
             for layer in layers
             if len(layer.tables) > 1
         )
+        #: ``lookup(fields)``: :meth:`candidates`, compiled to straight-line code.
+        self.lookup: Callable[[Mapping[str, Any]], int] = self._compile()
         #: How many rules have at least one indexed requirement.
         self.indexed = constrained.bit_count()
         #: The fields the index reads, in first-use order.
@@ -361,6 +378,118 @@ class RuleIndex:
 
     def candidates(self, fields: Mapping[str, Any]) -> int:
         """Bit ``i`` set: rule ``i`` may match (every other rule certainly does not)."""
+        return self.lookup(fields)
+
+    def _compile(self) -> Callable[[Mapping[str, Any]], int]:
+        """:meth:`scan` as one generated function: each layer's field, tables and masks are
+        constants, and only the branches its tables need are written."""
+        env: dict[str, Any] = {
+            "ALL": self._all,
+            "MISSING": _MISSING,
+            "bisect_left": bisect_left,
+            "lead_hits": _lead_hits,
+            "list_hits": _list_hits,
+            "RangeTable": _RangeTable,
+        }
+        lines = ["def lookup(fields):", "    get = fields.get", "    mask = ALL"]
+
+        def read(k: int, field: str, code: str | None) -> list[str]:
+            env[f"K{k}"] = (field, code)
+            if code is None:
+                return [f"    v = get({field!r})"]
+            return [
+                f"    v = get({code!r}, MISSING)",
+                "    if v is MISSING:",
+                f"        v = get({field!r})",
+            ]
+
+        for k, (field, code, free, table, texts) in enumerate(self._single):
+            env[f"F{k}"], env[f"T{k}"] = free, table
+            lines += read(k, field, code)
+            lines += [
+                "    if v is None:",
+                f"        mask &= F{k}",
+                "    else:",
+                "        c = v.__class__",
+            ]
+            if texts is not None:
+                env[f"X{k}"] = texts.get
+                env[f"S{k}"] = texts
+                lines += [
+                    "        if c is str:",
+                    "            s = v.strip()",
+                    f"            mask &= X{k}(s.casefold(), F{k}) if s else F{k}",
+                    "        elif c is list:",
+                    f"            mask &= list_hits(v, S{k}, T{k}, F{k})",
+                    "        else:",
+                    f"            mask &= F{k} | lead_hits(fields, K{k}, T{k})",
+                ]
+            elif isinstance(table, _RangeTable):
+                env[f"P{k}"], env[f"M{k}"], env[f"N{k}"] = (
+                    table.points,
+                    table.masks,
+                    len(table.points),
+                )
+                lines += [
+                    "        if c is int or c is float:",
+                    "            if v != v:",
+                    f"                mask &= F{k}",
+                    "            else:",
+                    f"                i = bisect_left(P{k}, v)",
+                    f"                if i < N{k} and P{k}[i] == v:",
+                    f"                    mask &= F{k} | M{k}[2 * i + 1]",
+                    "                else:",
+                    f"                    mask &= F{k} | M{k}[2 * i]",
+                    "        elif c is str:",
+                    f"            mask &= F{k} | T{k}.hits(v) if v and not v.isspace() else F{k}",
+                    "        else:",
+                    f"            mask &= F{k} | lead_hits(fields, K{k}, T{k})",
+                ]
+            else:
+                lines += [
+                    "        if c is str:",
+                    f"            mask &= F{k} | T{k}.hits(v) if v and not v.isspace() else F{k}",
+                    "        else:",
+                    f"            mask &= F{k} | lead_hits(fields, K{k}, T{k})",
+                ]
+        k = len(self._single)
+        for free, tables in self._layers:
+            env[f"F{k}"] = free
+            layer = f"F{k}"
+            lines.append(f"    hit = {layer}")
+            for field, code, table, texts in tables:
+                env[f"T{k}"] = table
+                lines += read(k, field, code)
+                lines += ["    if v is not None:", "        c = v.__class__"]
+                if texts is not None:
+                    env[f"X{k}"] = texts.get
+                    lines += [
+                        "        if c is str:",
+                        "            s = v.strip()",
+                        "            if s:",
+                        f"                hit |= X{k}(s.casefold(), 0)",
+                        "        else:",
+                        f"            hit |= lead_hits(fields, K{k}, T{k})",
+                    ]
+                elif isinstance(table, _RangeTable):
+                    lines += [
+                        "        if c is int or c is float:",
+                        f"            hit |= T{k}.hits(v)",
+                        "        else:",
+                        f"            hit |= lead_hits(fields, K{k}, T{k})",
+                    ]
+                else:
+                    lines.append(f"        hit |= lead_hits(fields, K{k}, T{k})")
+                k += 1
+            lines.append("    mask &= hit")
+        lines.append("    return mask")
+        namespace: dict[str, Any] = {}
+        exec(compile("\n".join(lines), "<rule index>", "exec"), env, namespace)
+        compiled: Callable[[Mapping[str, Any]], int] = namespace["lookup"]
+        return compiled
+
+    def scan(self, fields: Mapping[str, Any]) -> int:
+        """:meth:`candidates` as a loop over the layers (the reference for :meth:`lookup`)."""
         mask = self._all
         get = fields.get
         for field, code, free, table, texts in self._single:

@@ -22,15 +22,20 @@ def preference(order: Sequence[str], roster: Roster) -> list[str]:
     """Distinct members by (pending, last offered, position), the order of preference;
     a rep listed twice ranks by its last position."""
     loads = roster.reps
-    keyed = {}
+    keyed: dict[str, tuple[int, datetime, int, str]] = {}
     for i, rep in enumerate(order):
         load = loads.get(rep, _NO_LOAD)
-        keyed[rep] = (load.pending, load.last_offered_at or _NEVER, i)
-    return sorted(keyed, key=keyed.__getitem__)
+        keyed[rep] = (load.pending, load.last_offered_at or _NEVER, i, rep)
+    # Positions are distinct: tuples never compare past them.
+    return [key[3] for key in sorted(keyed.values())]
+
+
+def chosen_why(rep: str, roster: Roster) -> str:
+    return f"least loaded: {roster.reps.get(rep, _NO_LOAD).pending} pending"
 
 
 def chosen(rep: str, roster: Roster) -> Pick:
-    return Pick(rep, None, f"least loaded: {roster.load(rep).pending} pending")
+    return Pick(rep, None, chosen_why(rep, roster))
 
 
 def pick_least_loaded(

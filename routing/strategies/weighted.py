@@ -70,9 +70,9 @@ def pick_weighted_traced(
     weights: Sequence[int],
     reasons: Sequence[str | None],
     state: Mapping[str, Any],
-) -> tuple[Pick, list[dict[str, Any]]]:
-    """:func:`pick_weighted_distinct` and the trace's candidate entries
-    (``{"rep", "eligible", "why"}`` per member, in member order) in one pass."""
+) -> tuple[str | None, dict[str, Any] | None, str, list[dict[str, Any]]]:
+    """:func:`pick_weighted_distinct` (its rep, state and why) and the trace's candidate
+    entries (``{"rep", "eligible", "why"}`` per member, in member order) in one pass."""
     old = state.get("credit") or _EMPTY
     credit: dict[str, int] = {}
     candidates: list[dict[str, Any]] = []
@@ -94,9 +94,9 @@ def pick_weighted_traced(
             add({"rep": rep, "eligible": False, "why": why})
         credit[rep] = value
     if best is None:
-        return NOBODY, candidates
+        return None, None, NOBODY.why, candidates
     credit[best] -= total
-    return Pick(best, {"credit": credit}, f"weighted: weight {best_weight} of {total}"), candidates
+    return best, {"credit": credit}, f"weighted: weight {best_weight} of {total}", candidates
 
 
 _EMPTY: Mapping[str, Any] = {}

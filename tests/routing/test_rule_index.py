@@ -126,6 +126,7 @@ def test_candidates_hold_every_matching_rule(raws: list[dict[str, Any]], lead_li
             if cond.evaluate(lead):
                 assert mask >> i & 1, (raws[i], lead)
         assert indexed_first(index, conds, lead) == naive_first(conds, lead)
+        assert mask == index.scan(lead)  # the generated lookup is the loop, exactly
 
 
 # Mostly indexable rules, so that the index actually skips rules.
@@ -154,6 +155,7 @@ def test_indexed_first_match_agrees_on_indexable_rules(raws: list, lead_list: li
     assert index.indexed == len(conds)
     for lead in lead_list:
         assert indexed_first(index, conds, lead) == naive_first(conds, lead)
+        assert index.candidates(lead) == index.scan(lead)
 
 
 def _index(*whens: dict[str, Any] | None) -> tuple[RuleIndex, list[Any]]:
@@ -204,6 +206,7 @@ def test_edge_cases(when: dict[str, Any], lead: dict[str, Any], hit: bool) -> No
     index, conds = _index(when, None)
     assert conds[0].evaluate(lead) is hit
     candidates = _candidates(index, lead)
+    assert index.candidates(lead) == index.scan(lead)
     if hit:
         assert 0 in candidates
     assert candidates[-1] == 1  # the catch-all is never skipped

@@ -377,7 +377,7 @@ def test_weighted_traced_is_distinct_plus_candidates(weights: list[int], data: A
                                  max_size=len(reps)))  # fmt: skip
     credit = data.draw(st.dictionaries(st.sampled_from(reps), st.integers(-9, 9)))
     state = {"credit": credit} if credit else {}
-    pick, candidates = pick_weighted_traced(reps, weights, reasons, state)
-    assert pick == pick_weighted_distinct(reps, weights, reasons, state)
+    rep, new_state, why, candidates = pick_weighted_traced(reps, weights, reasons, state)
+    assert Pick(rep, new_state, why) == pick_weighted_distinct(reps, weights, reasons, state)
     assert candidates == [{"rep": r, "eligible": w is None, "why": w}
                           for r, w in zip(reps, reasons, strict=True)]  # fmt: skip
