@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from routing.config.models import RoutingConfig
 from routing.hours import OpenHours
@@ -168,63 +169,63 @@ class Eligibility:
     def reasons_of(
         self,
         rep_ids: Sequence[str],
-        infos: Sequence[RepInfo],
+        infos: Iterable[RepInfo],
         roster: Roster,
         now: datetime,
         respect_hours: bool,
         required: tuple[str, ...],
         hours_memo: dict[str, bool] | None,
         until_eligible: bool,
+        candidates: list[dict[str, Any]] | None = None,
     ) -> list[str | None]:
-        """:meth:`reasons` with each rep's :meth:`infos` given, in ``rep_ids`` order."""
+        """:meth:`reasons` with each rep's :meth:`infos` given, in ``rep_ids`` order.
+
+        ``candidates``: also gets the trace entry ``{"rep", "eligible", "why"}`` of each
+        rep checked."""
         memo: dict[str, bool] = {} if hours_memo is None else hours_memo
         loads = roster.reps
         excluded = roster.excluded
         out: list[str | None] = []
         append = out.append
+        add = None if candidates is None else candidates.append
         needed = frozenset(required)
+        why: str | None
         for rep_id, info in zip(rep_ids, infos, strict=True):
-            static, hours, skills, limit, caps, outside = info
-            if static is not None:
-                append(static)
-                continue
-            if excluded and rep_id in excluded:
-                append("already declined or timed out on this lead")
-                continue
-            load = loads.get(rep_id, _NO_LOAD)
-            away = load.away_until
-            if away is not None and away > now:
-                append(_away(away))
-                continue
-            if hours is not None and respect_hours:
-                is_open = memo.get(hours)
-                if is_open is None:
-                    is_open = self.is_open(hours, now, memo)
-                if not is_open:
-                    append(outside)
-                    continue
-            if required and not needed <= skills:
-                append(_lacks(required, skills))
-                continue
-            if limit is not None and load.pending >= limit:
-                append(_at_max(load.pending, limit))
-                continue
-            if caps:
-                why = None
-                offered = len(load.recent_offers)
-                for window, span, cap in caps:
-                    if offered < cap:  # fewer offers in all than the cap: none to count
-                        continue
-                    used = load.offers_since(now - span)
-                    if used >= cap:
-                        why = f"at {window} cap ({used}/{cap})"
-                        break
-                append(why)
-                if why is not None:
-                    continue
+            why, hours, skills, limit, caps, outside = info
+            if why is not None:  # unknown or inactive
+                pass
+            elif excluded and rep_id in excluded:
+                why = "already declined or timed out on this lead"
             else:
-                append(None)
-            if until_eligible:
+                load = loads.get(rep_id, _NO_LOAD)
+                away = load.away_until
+                if away is not None and away > now:
+                    why = _away(away)
+                else:
+                    is_open: bool | None = True
+                    if hours is not None and respect_hours:
+                        is_open = memo.get(hours)
+                        if is_open is None:
+                            is_open = self.is_open(hours, now, memo)
+                    if not is_open:
+                        why = outside
+                    elif required and not needed <= skills:
+                        why = _lacks(required, skills)
+                    elif limit is not None and load.pending >= limit:
+                        why = _at_max(load.pending, limit)
+                    elif caps:
+                        offered = len(load.recent_offers)
+                        for window, span, cap in caps:
+                            if offered < cap:  # fewer offers in all than the cap: none to count
+                                continue
+                            used = load.offers_since(now - span)
+                            if used >= cap:
+                                why = f"at {window} cap ({used}/{cap})"
+                                break
+            append(why)
+            if add is not None:
+                add({"rep": rep_id, "eligible": why is None, "why": why})
+            if why is None and until_eligible:
                 break
         return out
 

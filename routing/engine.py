@@ -7,7 +7,7 @@ returns a ``Decision`` with a full trace. Nothing here touches I/O or the clock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +23,7 @@ from routing.strategies import NOBODY
 from routing.strategies.least_loaded import chosen_why as least_loaded_why
 from routing.strategies.least_loaded import preference
 from routing.strategies.round_robin import first_positions, rotation
-from routing.strategies.weighted import pick_weighted, pick_weighted_traced
+from routing.strategies.weighted import pick_weighted, weighted_choice
 from routing.territories import compile_territories
 
 Trace = list[dict[str, Any]]
@@ -73,6 +73,12 @@ class Router:
                 weights if len(set(order)) == len(order) else None,
                 self._eligibility.infos(order),
             )
+        # Each pool member's eligibility settings, by rep id.
+        self._infos: dict[str, RepInfo] = {
+            rep: info
+            for order, *_, infos in self._pools.values()
+            for rep, info in zip(order, infos, strict=True)
+        }
         self._open_at: tuple[datetime | None, dict[str, bool]] = (None, {})
         self._territories = compile_territories(config.territories)
         self._scoring = compile_scoring(config.scoring.rules, config.scoring.tiers)
@@ -233,14 +239,17 @@ class Router:
         eligibility = self._eligibility
         pick_state: dict[str, Any] | None = None
         if strategy == "weighted":
-            reasons = eligibility.reasons_of(
-                order, infos, roster, now, respect_hours, skills, hours, False
-            )
             if weights is not None:
-                pick_rep, pick_state, pick_why, entry["candidates"] = pick_weighted_traced(
-                    order, weights, reasons, state
+                candidates: list[dict[str, Any]] = []
+                reasons = eligibility.reasons_of(
+                    order, infos, roster, now, respect_hours, skills, hours, False, candidates
                 )
+                entry["candidates"] = candidates
+                pick_rep, pick_state, pick_why = weighted_choice(order, weights, reasons, state)
             else:
+                reasons = eligibility.reasons_of(
+                    order, infos, roster, now, respect_hours, skills, hours, False
+                )
                 entry["candidates"] = [
                     {"rep": rep, "eligible": why is None, "why": why}
                     for rep, why in zip(order, reasons, strict=True)
@@ -254,21 +263,17 @@ class Router:
                 pick_rep, pick_state, pick_why = pick.rep, pick.state, pick.why
         else:
             tried: Sequence[str]
+            candidates = []
             if strategy == "round_robin":
                 tried, why_rr, start = rotation(order, state, positions)
-                tried_infos = infos[start:] + infos[:start] if start else infos
-                reasons = eligibility.reasons_of(
-                    tried, tried_infos, roster, now, respect_hours, skills, hours, True
-                )
+                tried_infos: Iterable[RepInfo] = infos[start:] + infos[:start] if start else infos
             else:
                 tried = preference(order, roster)
-                reasons = eligibility.reasons(
-                    tried, roster, now, respect_hours, skills, hours, until_eligible=True
-                )
-            entry["candidates"] = [
-                {"rep": rep, "eligible": why is None, "why": why}
-                for rep, why in zip(tried, reasons, strict=False)
-            ]
+                tried_infos = map(self._infos.__getitem__, tried)
+            reasons = eligibility.reasons_of(
+                tried, tried_infos, roster, now, respect_hours, skills, hours, True, candidates
+            )
+            entry["candidates"] = candidates
             if reasons and reasons[-1] is None:
                 tried_n = len(reasons)
                 pick_rep = tried[tried_n - 1]

@@ -46,37 +46,19 @@ def pick_weighted_distinct(
 ) -> Pick:
     """:func:`pick_weighted` for members listed once each (``reps`` with ``weights``, in
     member order), eligible where ``reasons`` holds None: one pass, same pick and state."""
-    old = state.get("credit") or {}
-    credit: dict[str, int] = {}
-    total = 0
-    best: str | None = None
-    best_credit = best_weight = 0
-    for rep, weight, why in zip(reps, weights, reasons, strict=True):
-        value = int(old.get(rep, 0))
-        if why is None:
-            value += weight
-            total += weight
-            if best is None or value > best_credit:  # the first of equal credits wins
-                best, best_credit, best_weight = rep, value, weight
-        credit[rep] = value
-    if best is None:
-        return NOBODY
-    credit[best] -= total
-    return Pick(best, {"credit": credit}, f"weighted: weight {best_weight} of {total}")
+    rep, new_state, why = weighted_choice(reps, weights, reasons, state)
+    return NOBODY if rep is None else Pick(rep, new_state, why)
 
 
-def pick_weighted_traced(
+def weighted_choice(
     reps: Sequence[str],
     weights: Sequence[int],
     reasons: Sequence[str | None],
     state: Mapping[str, Any],
-) -> tuple[str | None, dict[str, Any] | None, str, list[dict[str, Any]]]:
-    """:func:`pick_weighted_distinct` (its rep, state and why) and the trace's candidate
-    entries (``{"rep", "eligible", "why"}`` per member, in member order) in one pass."""
-    old = state.get("credit") or _EMPTY
+) -> tuple[str | None, dict[str, Any] | None, str]:
+    """:func:`pick_weighted_distinct` as (rep, new state, why), without a :class:`Pick`."""
+    old = state.get("credit") or {}
     credit: dict[str, int] = {}
-    candidates: list[dict[str, Any]] = []
-    add = candidates.append
     total = 0
     best: str | None = None
     best_credit = best_weight = 0
@@ -85,18 +67,12 @@ def pick_weighted_traced(
         if value.__class__ is not int:
             value = int(value)
         if why is None:
-            add({"rep": rep, "eligible": True, "why": None})
             value += weight
             total += weight
             if best is None or value > best_credit:  # the first of equal credits wins
                 best, best_credit, best_weight = rep, value, weight
-        else:
-            add({"rep": rep, "eligible": False, "why": why})
         credit[rep] = value
     if best is None:
-        return None, None, NOBODY.why, candidates
+        return None, None, NOBODY.why
     credit[best] -= total
-    return best, {"credit": credit}, f"weighted: weight {best_weight} of {total}", candidates
-
-
-_EMPTY: Mapping[str, Any] = {}
+    return best, {"credit": credit}, f"weighted: weight {best_weight} of {total}"

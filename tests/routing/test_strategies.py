@@ -363,21 +363,3 @@ def test_weighted_distinct_fast_path_matches_pick_weighted(
     assert pick_weighted_distinct(reps, weights, reasons, state) == pick_weighted(
         pool, eligible, state, EMPTY
     )
-
-
-@given(
-    st.lists(st.integers(1, 5), min_size=1, max_size=6),
-    st.data(),
-)
-def test_weighted_traced_is_distinct_plus_candidates(weights: list[int], data: Any) -> None:
-    from routing.strategies.weighted import pick_weighted_distinct, pick_weighted_traced
-
-    reps = [f"r{i}" for i in range(len(weights))]
-    reasons = data.draw(st.lists(st.sampled_from([None, "away"]), min_size=len(reps),
-                                 max_size=len(reps)))  # fmt: skip
-    credit = data.draw(st.dictionaries(st.sampled_from(reps), st.integers(-9, 9)))
-    state = {"credit": credit} if credit else {}
-    rep, new_state, why, candidates = pick_weighted_traced(reps, weights, reasons, state)
-    assert Pick(rep, new_state, why) == pick_weighted_distinct(reps, weights, reasons, state)
-    assert candidates == [{"rep": r, "eligible": w is None, "why": w}
-                          for r, w in zip(reps, reasons, strict=True)]  # fmt: skip
