@@ -63,9 +63,21 @@ def load_card(rt: Runtime, session: Session, offer: Offer, rep_slack_id: str | N
     )
 
 
-def find_posted(rt: Runtime, channel: str, key: str) -> dict[str, Any] | None:
-    """After a crash between Slack's answer and our commit: was the card posted?"""
-    history = rt.slack.conversations_history(channel=channel, limit=100, include_all_metadata=True)
+def find_posted(
+    rt: Runtime, channel: str, key: str, *, thread_ts: str | None = None
+) -> dict[str, Any] | None:
+    """After a crash between Slack's answer and our commit: was this message posted?
+
+    Every message the outbox posts carries its outbox key as message metadata.
+    """
+    if thread_ts:
+        history = rt.slack.conversations_replies(
+            channel=channel, ts=thread_ts, limit=100, include_all_metadata=True
+        )
+    else:
+        history = rt.slack.conversations_history(
+            channel=channel, limit=100, include_all_metadata=True
+        )
     for message in history.get("messages", []):
         meta = message.get("metadata") or {}
         if (

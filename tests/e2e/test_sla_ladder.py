@@ -169,3 +169,53 @@ def test_nudge_from_the_ping(stack: Stack) -> None:
     stack.emu.wait_for(
         lambda: len([m for m in dm(stack, "U_ALICE") if m.get("thread_ts") == card["ts"]]) > before
     )
+
+
+def test_reminder_is_not_repeated_after_a_crash_before_commit(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker dies after Slack took the reminder and before the outbox row was marked."""
+    from storage import outbox
+
+    real_complete = outbox.complete
+    crashed: list[int] = []
+
+    def complete_once(session, item_id, **kwargs):  # type: ignore[no-untyped-def]
+        row = session.get(outbox.OutboxItem, item_id)
+        if row is not None and row.kind == "slack.remind" and not crashed:
+            crashed.append(item_id)
+            raise RuntimeError("simulated crash before commit")
+        return real_complete(session, item_id, **kwargs)
+
+    monkeypatch.setattr(outbox, "complete", complete_once)
+    lead_id = stack.post_lead(LEAD).json()["id"]
+    card = stack.wait_for_card("U_ALICE")
+
+    def reminders() -> list[dict]:
+        return [m for m in dm(stack, "U_ALICE") if m.get("thread_ts") == card["ts"]]
+
+    stack.emu.wait_for(reminders, timeout=4)
+    stack.emu.wait_for(lambda: crashed)
+    # The dead worker's lease on the row runs out (fast-forwarded here from 30 s).
+    from sqlalchemy import update
+
+    with stack.rt.db.session() as session:
+        session.execute(
+            update(outbox.OutboxItem)
+            .where(outbox.OutboxItem.id == crashed[0])
+            .values(locked_until=stack.rt.clock.now())
+        )
+    stack.rt.wake_outbox()
+
+    def recovered() -> bool:
+        with stack.rt.db.session() as session:
+            from sqlalchemy import select
+
+            row = session.scalars(
+                select(outbox.OutboxItem).where(outbox.OutboxItem.kind == "slack.remind")
+            ).one()
+            return row.status == "done" and bool((row.result or {}).get("recovered"))
+
+    stack.emu.wait_for(recovered, timeout=8)
+    assert len(reminders()) == 1
+    assert stack.get_lead(lead_id)["state"] == "offered"
