@@ -52,6 +52,10 @@ def stack(db: Database, tmp_path: Path) -> Iterator[Stack]:
 
 
 def test_fifty_concurrent_claims(stack: Stack) -> None:
+    # A running bot has mapped its reps to Slack users (at start-up): wait for that.
+    stack.emu.wait_for(
+        lambda: len(stack.emu.calls("users.lookupByEmail")) >= len(USERS), timeout=20
+    )
     lead_id = stack.post_lead({"email": "x@acme.example", "external_id": "race-1"}).json()["id"]
     card = stack.emu.wait_for(lambda: stack.emu.messages("C_TRIAGE"))[0]
     value = next(
