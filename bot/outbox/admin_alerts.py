@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.outbox.recovery import already_posted, outbox_marker
 from bot.runtime import Runtime
 from routing.config.models import RoutingConfig
 from storage.outbox import Claimed, enqueue
@@ -38,5 +39,10 @@ def enqueue_admin_alert(
 def send_admin_alert(rt: Runtime, item: Claimed) -> dict[str, Any]:
     admin = str(item.payload["admin"])
     user = rt.directory.slack_user_for(admin)
-    response = rt.slack.chat_postMessage(channel=user, text=str(item.payload["text"]))
+    found = already_posted(rt, item, user)
+    if found is not None:
+        return {"admin": admin, **found}
+    response = rt.slack.chat_postMessage(
+        channel=user, text=str(item.payload["text"]), metadata=outbox_marker(item)
+    )
     return {"admin": admin, "channel": response["channel"], "ts": response["ts"]}

@@ -9,7 +9,7 @@ from slack_sdk.models.metadata import Metadata
 
 from bot.errors import RepNotInSlack
 from bot.outbox.admin_alerts import enqueue_admin_alert
-from bot.outbox.slack_cards import CARD_EVENT, find_posted
+from bot.outbox.recovery import CARD_EVENT, already_posted, find_posted, outbox_marker
 from bot.outbox.worker import Defer, GiveUp
 from bot.runtime import Runtime
 from bot.slack.errors import classify
@@ -138,5 +138,8 @@ def alert_unrouted(rt: Runtime, item: Claimed) -> dict[str, Any]:
         f"`/leads reassign {public_id} @rep`, or see why with `/leads why {public_id}`."
     )
     user = rt.directory.slack_user_for(admin)
-    response = rt.slack.chat_postMessage(channel=user, text=text)
+    found = already_posted(rt, item, user)
+    if found is not None:
+        return {"admin": admin, **found}
+    response = rt.slack.chat_postMessage(channel=user, text=text, metadata=outbox_marker(item))
     return {"admin": admin, "channel": response["channel"], "ts": response["ts"]}

@@ -14,6 +14,7 @@ from bot.errors import RepNotInSlack
 from bot.home.refresh import refresh_homes, request_home_refresh
 from bot.home.team import home_audience
 from bot.outbox.admin_alerts import enqueue_admin_alert
+from bot.outbox.recovery import CARD_EVENT, find_posted
 from bot.outbox.worker import Defer, GiveUp
 from bot.runtime import Runtime
 from bot.slack.errors import classify
@@ -24,7 +25,6 @@ from storage.offers import lock_offer, record_card
 from storage.outbox import Claimed
 from storage.timers import cancel_for_offer
 
-CARD_EVENT = "leadrouter_card"
 # Slack's answers to a DM whose user is gone: pass the lead on instead of retrying.
 GONE_USER_ERRORS = frozenset(
     {"account_inactive", "user_not_found", "user_disabled", "users_not_found", "channel_not_found"}
@@ -32,7 +32,10 @@ GONE_USER_ERRORS = frozenset(
 
 
 def salesforce_url(rt: Runtime, lead: Lead) -> str | None:
-    base = rt.settings.salesforce_instance_url
+    # Password and JWT logins learn the instance at login: use it once known.
+    base = rt.settings.salesforce_instance_url or (
+        rt.salesforce.known_instance_url if rt.salesforce is not None else None
+    )
     if not base or not lead.salesforce_id:
         return None
     return f"{base.rstrip('/')}/lightning/r/Lead/{lead.salesforce_id}/view"
@@ -61,31 +64,6 @@ def load_card(rt: Runtime, session: Session, offer: Offer, rep_slack_id: str | N
         score_reasons=list(lead.score_reasons or []),
         in_channel=bool(offer.channel) and not str(offer.channel).startswith("D"),
     )
-
-
-def find_posted(
-    rt: Runtime, channel: str, key: str, *, thread_ts: str | None = None
-) -> dict[str, Any] | None:
-    """After a crash between Slack's answer and our commit: was this message posted?
-
-    Every message the outbox posts carries its outbox key as message metadata.
-    """
-    if thread_ts:
-        history = rt.slack.conversations_replies(
-            channel=channel, ts=thread_ts, limit=100, include_all_metadata=True
-        )
-    else:
-        history = rt.slack.conversations_history(
-            channel=channel, limit=100, include_all_metadata=True
-        )
-    for message in history.get("messages", []):
-        meta = message.get("metadata") or {}
-        if (
-            meta.get("event_type") == CARD_EVENT
-            and meta.get("event_payload", {}).get("outbox_key") == key
-        ):
-            return {"channel": channel, "ts": message["ts"]}
-    return None
 
 
 def post_offer_card(rt: Runtime, item: Claimed) -> dict[str, Any]:

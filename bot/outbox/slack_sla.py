@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk.models.metadata import Metadata
-
 from bot.errors import RepNotInSlack
-from bot.outbox.slack_cards import CARD_EVENT, find_posted
+from bot.outbox.recovery import already_posted, outbox_marker
 from bot.outbox.worker import GiveUp
 from bot.runtime import Runtime
 from bot.views.card import lead_name
@@ -47,7 +45,7 @@ def send_reminder(rt: Runtime, item: Claimed) -> dict[str, Any]:
         channel, ts, rep_id = offer.channel, offer.message_ts, offer.rep_id
     user = rt.directory.slack_user_for(rep_id)
     where = channel or user
-    found = _already_posted(rt, item, where, thread_ts=ts)
+    found = already_posted(rt, item, where, thread_ts=ts)
     if found is not None:
         return found
     # In the card's thread, broadcast so it shows in the conversation too.
@@ -56,25 +54,9 @@ def send_reminder(rt: Runtime, item: Claimed) -> dict[str, Any]:
         text=text,
         thread_ts=ts,
         reply_broadcast=bool(ts),
-        metadata=_marker(item),
+        metadata=outbox_marker(item),
     )
     return {"channel": response["channel"], "ts": response["ts"]}
-
-
-def _marker(item: Claimed) -> Metadata:
-    return Metadata(event_type=CARD_EVENT, event_payload={"outbox_key": item.key})
-
-
-def _already_posted(
-    rt: Runtime, item: Claimed, where: str, *, thread_ts: str | None = None
-) -> dict[str, Any] | None:
-    """After a crash between Slack's answer and our commit, adopt the earlier post."""
-    if item.attempts <= 1 or where.startswith("#"):
-        return None
-    if where.startswith(("U", "W")):
-        where = str(rt.slack.conversations_open(users=where)["channel"]["id"])
-    found = find_posted(rt, where, item.key, thread_ts=thread_ts)
-    return {**found, "recovered": True} if found is not None else None
 
 
 def escalation_candidates(rt: Runtime, offer: Offer, pool_id: str | None) -> list[tuple[str, str]]:
@@ -115,11 +97,11 @@ def send_escalation_notice(rt: Runtime, item: Claimed) -> dict[str, Any]:
             outcome=None if offer.outcome == "pending" else f"Offer is now {offer.outcome}.",
         )
     channel = rt.directory.slack_user_for(target) if kind == "rep" else target
-    found = _already_posted(rt, item, channel)
+    found = already_posted(rt, item, channel)
     if found is not None:
         return found
     response = rt.slack.chat_postMessage(
-        channel=channel, text=text, blocks=blocks, metadata=_marker(item)
+        channel=channel, text=text, blocks=blocks, metadata=outbox_marker(item)
     )
     return {
         "channel": response["channel"],

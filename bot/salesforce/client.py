@@ -275,6 +275,13 @@ class SalesforceClient:
         )
 
     @property
+    def known_instance_url(self) -> str | None:
+        """The instance URL without logging in (None before the first login)."""
+        if self._sf is not None:
+            return f"https://{self._sf.sf_instance}"
+        return self.auth.instance_url
+
+    @property
     def instance_url(self) -> str:
         sf = self.connection()
         return f"https://{sf.sf_instance}"

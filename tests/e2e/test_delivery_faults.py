@@ -161,3 +161,50 @@ def test_unmapped_rep_is_reported_to_admins_at_start(db: Database) -> None:
         refresh_directory(stack.rt)
         stack.bot.worker.drain()
         assert len([m for m in stack.emu.messages(maria_dm) if "`zed`" in m["text"]]) == 1
+
+
+def test_admin_alert_is_not_repeated_after_a_crash_before_commit(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slack took the unrouted-lead alert; the worker died before marking it sent."""
+    from sqlalchemy import update
+
+    from storage import outbox
+
+    real_complete = outbox.complete
+    crashed: list[int] = []
+
+    def complete_once(session, item_id, **kwargs):  # type: ignore[no-untyped-def]
+        row = session.get(OutboxItem, item_id)
+        if row is not None and row.kind == "slack.unrouted_alert" and not crashed:
+            crashed.append(item_id)
+            raise RuntimeError("simulated crash before commit")
+        return real_complete(session, item_id, **kwargs)
+
+    monkeypatch.setattr(outbox, "complete", complete_once)
+    lead_id = stack.post_lead({**US_LEAD, "country": "France"}).json()["id"]
+    maria = stack.emu.dm_channel_for("U_MARIA")
+
+    def alerts() -> list[dict]:
+        return [m for m in stack.emu.messages(maria) if lead_id in m["text"]]
+
+    stack.emu.wait_for(lambda: crashed and alerts())
+    with stack.rt.db.session() as session:  # the dead worker's lease runs out
+        session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id == crashed[0])
+            .values(locked_until=stack.rt.clock.now())
+        )
+    stack.rt.wake_outbox()
+
+    def recovered() -> bool:
+        with stack.rt.db.session() as session:
+            row = session.get(OutboxItem, crashed[0])
+            return (
+                row is not None
+                and row.status == "done"
+                and bool((row.result or {}).get("recovered"))
+            )
+
+    stack.emu.wait_for(recovered, timeout=8)
+    assert len(alerts()) == 1

@@ -1,0 +1,56 @@
+"""The crash window of a Slack post: every outbox message names its intent in message
+metadata, so a retry after a crash (Slack answered, our commit did not happen) finds the
+earlier post and adopts it instead of posting again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.metadata import Metadata
+
+from bot.runtime import Runtime
+from storage.outbox import Claimed
+
+CARD_EVENT = "leadrouter_card"
+
+
+def find_posted(
+    rt: Runtime, channel: str, key: str, *, thread_ts: str | None = None
+) -> dict[str, Any] | None:
+    """After a crash between Slack's answer and our commit: was this message posted?
+
+    Every message the outbox posts carries its outbox key as message metadata.
+    """
+    if thread_ts:
+        history = rt.slack.conversations_replies(
+            channel=channel, ts=thread_ts, limit=100, include_all_metadata=True
+        )
+    else:
+        history = rt.slack.conversations_history(
+            channel=channel, limit=100, include_all_metadata=True
+        )
+    for message in history.get("messages", []):
+        meta = message.get("metadata") or {}
+        if (
+            meta.get("event_type") == CARD_EVENT
+            and meta.get("event_payload", {}).get("outbox_key") == key
+        ):
+            return {"channel": channel, "ts": message["ts"]}
+    return None
+
+
+def outbox_marker(item: Claimed) -> Metadata:
+    """Message metadata naming the outbox intent, so a retry can find the post."""
+    return Metadata(event_type=CARD_EVENT, event_payload={"outbox_key": item.key})
+
+
+def already_posted(
+    rt: Runtime, item: Claimed, where: str, *, thread_ts: str | None = None
+) -> dict[str, Any] | None:
+    """After a crash between Slack's answer and our commit, adopt the earlier post."""
+    if item.attempts <= 1 or where.startswith("#"):
+        return None
+    if where.startswith(("U", "W")):
+        where = str(rt.slack.conversations_open(users=where)["channel"]["id"])
+    found = find_posted(rt, where, item.key, thread_ts=thread_ts)
+    return {**found, "recovered": True} if found is not None else None
