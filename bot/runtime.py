@@ -11,6 +11,7 @@ from bot.clock import Clock, SystemClock
 from bot.config_store import ConfigStore
 from bot.metrics import Metrics
 from bot.salesforce.client import SalesforceClient, make_salesforce_client
+from bot.services.matching import Matcher
 from bot.settings import Settings
 from bot.slack.client import make_web_client
 from bot.slack.users import SlackDirectory
@@ -30,6 +31,8 @@ class Runtime:
     metrics: Metrics = field(default_factory=Metrics)
     # None when no Salesforce credentials are set: Salesforce features are off.
     salesforce: SalesforceClient | None = None
+    # Lead-to-account matching against the local CRM tables (index cached per process).
+    matcher: Matcher = field(default_factory=Matcher)
 
     def wake_outbox(self) -> None:
         self.outbox_ready.set()

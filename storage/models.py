@@ -223,3 +223,50 @@ class SalesforceUser(Base):
     username: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool]
     synced_at: Mapped[datetime]
+
+
+class CrmAccount(Base):
+    """Accounts the org already has (Salesforce sync or a CSV export), for matching."""
+
+    __tablename__ = "crm_accounts"
+
+    id: Mapped[str] = mapped_column(String(18), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    website: Mapped[str | None] = mapped_column(String(255))
+    country: Mapped[str | None] = mapped_column(String(80))
+    owner_id: Mapped[str | None] = mapped_column(String(18))
+    source: Mapped[str] = mapped_column(String(16))  # salesforce | csv
+    modstamp: Mapped[datetime | None]
+    synced_at: Mapped[datetime]
+
+
+class CrmContact(Base):
+    """Contacts, for duplicate detection and the account's contacts at a domain."""
+
+    __tablename__ = "crm_contacts"
+
+    id: Mapped[str] = mapped_column(String(18), primary_key=True)
+    account_id: Mapped[str | None] = mapped_column(String(18))
+    email: Mapped[str | None] = mapped_column(String(255), index=True)
+    first_name: Mapped[str | None] = mapped_column(String(120))
+    last_name: Mapped[str | None] = mapped_column(String(120))
+    owner_id: Mapped[str | None] = mapped_column(String(18))
+    source: Mapped[str] = mapped_column(String(16))
+    modstamp: Mapped[datetime | None]
+    synced_at: Mapped[datetime]
+
+
+class CrmOpenLead(Base):
+    """Unconverted Salesforce leads, for duplicate detection (converted ones are removed)."""
+
+    __tablename__ = "crm_open_leads"
+
+    id: Mapped[str] = mapped_column(String(18), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(255), index=True)
+    company: Mapped[str | None] = mapped_column(String(255))
+    first_name: Mapped[str | None] = mapped_column(String(120))
+    last_name: Mapped[str | None] = mapped_column(String(120))
+    owner_id: Mapped[str | None] = mapped_column(String(18))
+    source: Mapped[str] = mapped_column(String(16))
+    modstamp: Mapped[datetime | None]
+    synced_at: Mapped[datetime]

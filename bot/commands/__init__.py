@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bot.commands import db, demo, explain, import_rules, ingest, report, run, simulate, validate
+from bot.commands import (
+    db,
+    demo,
+    explain,
+    import_rules,
+    ingest,
+    report,
+    run,
+    simulate,
+    sync,
+    validate,
+)
 
 COMMANDS: list[ModuleType] = [
     run,
@@ -15,5 +26,6 @@ COMMANDS: list[ModuleType] = [
     ingest,
     report,
     import_rules,
+    sync,
     db,
 ]

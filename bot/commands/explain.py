@@ -131,6 +131,7 @@ def _render(lead: Lead, events: list[Event]) -> None:
         ("industry", f.get("industry")),
         ("employees", f.get("employees")),
         ("territory", ", ".join(f.get("territory") or []) or None),
+        ("matching", "; ".join(f.get("match_trace") or []) or None),
         (
             "score",
             None

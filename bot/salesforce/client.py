@@ -324,14 +324,14 @@ class SalesforceClient:
             raise classify(exc) from exc
 
     # -- the operations the bot uses --------------------------------------------------
-    def query_pages(
-        self, soql: str, *, batch_size: int | None = None
-    ) -> Iterator[list[dict[str, Any]]]:
+    def query_pages(self, soql: str, *, batch_size: int | None = None) -> Iterator[Page]:
         """Each page of a query's records, following ``nextRecordsUrl`` (queryMore)."""
         headers = {"Sforce-Query-Options": f"batchSize={batch_size}"} if batch_size else {}
         page = self.call(lambda sf: sf.query(soql, headers=headers))
         while True:
-            yield [_plain(r) for r in page.get("records", [])]
+            records = Page(_plain(r) for r in page.get("records", []))
+            records.total_size = page.get("totalSize")
+            yield records
             next_url = page.get("nextRecordsUrl")
             if page.get("done", True) or not next_url:
                 return
@@ -359,6 +359,12 @@ class SalesforceClient:
 
 def _query_more(url: str, headers: dict[str, str]) -> Callable[[Salesforce], Any]:
     return lambda sf: sf.query_more(url, identifier_is_url=True, headers=headers)
+
+
+class Page(list[dict[str, Any]]):
+    """One page of query results; ``total_size`` is the query's ``totalSize``."""
+
+    total_size: int | None = None
 
 
 def _plain(value: Any) -> Any:

@@ -21,7 +21,7 @@ from bot.salesforce.errors import LoginFailed, RecordGone, SalesforceProblem, Se
 from bot.salesforce.ids import to_18
 from bot.salesforce.problems import outbox_semantics, require_client, tell_admins_about_auth
 from bot.salesforce.soql import parse_stamp
-from bot.services.leads import Ingested, ingest_lead, route
+from bot.services.leads import Ingested, ingest_lead, match_fields, route
 from routing.normalize import normalize_lead, salesforce_to_raw
 from storage.events import record_event
 from storage.leads import store_lead
@@ -153,7 +153,9 @@ def complete_fetch(rt: Runtime, lead_id: int, record: dict[str, Any]) -> bool:
         if lead is None or lead.state != FETCHING:
             return False
         lead.raw = raw
-        lead.fields = normalize_lead(raw)
+        lead.fields = match_fields(
+            rt, session, normalize_lead(raw), salesforce_id=lead.salesforce_id
+        )
         lead.created_at = parse_stamp(record.get("CreatedDate"))
         lead.state = "new"
         record_event(session, lead_id=lead.id, kind="salesforce.fetched", at=now)

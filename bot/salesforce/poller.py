@@ -23,7 +23,7 @@ from bot.salesforce.errors import (
 from bot.salesforce.ingest import FETCHING, complete_fetch, ingest_record
 from bot.salesforce.problems import tell_admins_about_auth
 from bot.salesforce.soql import lead_poll_query, parse_stamp
-from bot.salesforce.users import sync_users
+from bot.salesforce.sync import sync_all
 from storage.salesforce import (
     leads_by_salesforce_id,
     save_sync_state,
@@ -138,7 +138,8 @@ def _report(rt: Runtime, problem: SalesforceProblem) -> None:
 
 
 class SalesforceJobs:
-    """Scheduler ticks: poll leads every ``poll_interval``, sync users every
+    """Scheduler ticks: poll leads every ``poll_interval``, sync users, accounts,
+    contacts and open leads every
     ``sync_interval`` (a full resync every ``full_resync_interval``); intervals follow
     config reloads."""
 
@@ -164,9 +165,9 @@ class SalesforceJobs:
                 self._last_full = now
             assert self.rt.salesforce is not None
             try:
-                sync_users(self.rt, self.rt.salesforce, full=full)
+                sync_all(self.rt, self.rt.salesforce, full=full)
             except SalesforceProblem as problem:
-                log.warning("salesforce_user_sync_failed", extra={"error": problem.message})
+                log.warning("salesforce_sync_failed", extra={"error": problem.message})
 
     @staticmethod
     def _due(last: float | None, interval: timedelta, now: float) -> bool:

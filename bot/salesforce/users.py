@@ -10,6 +10,7 @@ from bot.salesforce.client import SalesforceClient
 from bot.salesforce.ids import is_salesforce_id
 from bot.salesforce.soql import parse_stamp, soql_datetime
 from routing.config.models import RoutingConfig
+from storage.crm import touch
 from storage.salesforce import (
     salesforce_user_id,
     save_sync_state,
@@ -36,7 +37,10 @@ def sync_users(rt: Runtime, client: SalesforceClient, *, full: bool = False) -> 
     for page in client.query_pages(soql):
         stamps = [parse_stamp(r.get("SystemModstamp")) for r in page]
         with rt.db.session() as session:
-            count += upsert_salesforce_users(session, page, now=now)
+            synced = upsert_salesforce_users(session, page, now=now)
+            if synced:
+                touch(session, now=now)  # owners may map to other reps now
+            count += synced
             save_sync_state(
                 session,
                 USERS_STATE,

@@ -50,8 +50,8 @@ def ingest_lead(
     created_at: datetime | None = None,
 ) -> Ingested:
     now = rt.clock.now()
-    fields = normalize_lead(raw)
     with rt.db.session() as session:
+        fields = match_fields(rt, session, normalize_lead(raw), salesforce_id=salesforce_id)
         stored = store_lead(
             session,
             fields=fields,
@@ -71,6 +71,20 @@ def ingest_lead(
         except Exception:  # the lead is stored; the sweeper routes it on the next tick
             log.exception("routing_failed_will_retry", extra={"lead": result.public_id})
     return result
+
+
+def match_fields(
+    rt: Runtime, session: Any, fields: dict[str, Any], *, salesforce_id: str | None
+) -> dict[str, Any]:
+    """Normalised fields plus ``account.*``/``duplicate.*`` from the local CRM tables.
+
+    Matching is local and pure, so it runs before the lead is stored; if it fails the lead
+    is stored unmatched (and the failure logged) rather than lost."""
+    try:
+        return rt.matcher.enrich(session, rt.config.config, fields, salesforce_id=salesforce_id)
+    except Exception:
+        log.exception("matching_failed", extra={"salesforce_id": salesforce_id})
+        return fields
 
 
 def route(rt: Runtime, lead_id: int, *, actor: str | None = None) -> RouteResult:

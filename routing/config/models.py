@@ -278,6 +278,8 @@ class SalesforceSettings(_Model):
     write_score: bool = False
     sync_interval: Duration = timedelta(minutes=5)
     full_resync_interval: Duration = timedelta(days=1)
+    # Fuzzy company-name score (rapidfuzz ratio, 0-100) an account match needs.
+    match_threshold: float = Field(default=92.0, ge=50, le=100)
 
     @field_validator("poll_interval", "sync_interval", "full_resync_interval")
     @classmethod

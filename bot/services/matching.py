@@ -1,0 +1,116 @@
+"""Live lead-to-account matching and dedupe: fills ``account.*`` and ``duplicate.*``.
+
+The match index (``routing.matching.MatchIndex``) is built from the local CRM tables and
+kept in memory; it is rebuilt when the ``crm`` generation moves (a sync page, a CSV load,
+a user sync) or the config changes (owners map to reps through the roster). With no CRM
+data at all, nothing is added: ``account.matched`` stays missing rather than false, so a
+team without Salesforce sees no match claims.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from routing.config.models import RoutingConfig
+from routing.matching import MatchIndex
+from storage.crm import CrmSnapshot, generation, load_snapshot
+
+log = logging.getLogger(__name__)
+
+
+def owner_map(config: RoutingConfig, user_emails: Mapping[str, str]) -> dict[str, str]:
+    """Salesforce owner reference -> rep id: a user id (by the rep's ``salesforce_user``
+    or e-mail), or an e-mail or rep id as a CSV export may carry."""
+    out: dict[str, str] = {}
+    by_email: dict[str, str] = {}
+    for rep in config.reps:
+        out.setdefault(rep.id, rep.id)
+        if rep.email:
+            by_email.setdefault(rep.email.lower(), rep.id)
+            out.setdefault(rep.email.lower(), rep.id)
+    for user_id, email in sorted(user_emails.items()):
+        rep_id = by_email.get(email.lower())
+        if rep_id is not None:
+            out.setdefault(user_id, rep_id)
+            out.setdefault(user_id[:15], rep_id)
+    for rep in config.reps:  # an explicit salesforce_user wins over an e-mail match
+        ref = (rep.salesforce_user or "").strip()
+        if ref:
+            out[ref] = rep.id
+            out[ref[:15]] = rep.id
+    return out
+
+
+class _Owners(dict[str, str]):
+    """Owner lookups that also accept an e-mail in any case."""
+
+    def get(self, key: Any, default: Any = None) -> Any:  # type: ignore[override]
+        found = super().get(key)
+        if found is None and isinstance(key, str):
+            found = super().get(key.strip().lower())
+        return default if found is None else found
+
+
+class Matcher:
+    """Thread-safe; one per process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[int, str, float] | None = None
+        self._index: MatchIndex | None = None
+        self._owners: _Owners = _Owners()
+        self._empty = True
+
+    def enrich(
+        self,
+        session: Session,
+        config: RoutingConfig,
+        fields: Mapping[str, Any],
+        *,
+        salesforce_id: str | None = None,
+    ) -> dict[str, Any]:
+        """``fields`` plus the match fields and a ``match_trace`` (why it matched)."""
+        out = dict(fields)
+        index, owners = self._current(session, config)
+        if index is None:
+            return out
+        lead = dict(fields)
+        if salesforce_id:
+            lead["salesforce_id"] = salesforce_id
+        result = index.match(lead, owner_to_rep=owners)
+        out.update(result.fields())
+        out["match_trace"] = list(result.trace)
+        return out
+
+    def _current(
+        self, session: Session, config: RoutingConfig
+    ) -> tuple[MatchIndex | None, _Owners]:
+        threshold = config.salesforce.match_threshold
+        key = (generation(session), config.version, threshold)
+        with self._lock:
+            if key != self._key:
+                snapshot = load_snapshot(session)
+                self._index = None if snapshot.empty else self._build(snapshot, threshold)
+                self._owners = _Owners(owner_map(config, snapshot.user_emails))
+                self._key = key
+            return self._index, self._owners
+
+    @staticmethod
+    def _build(snapshot: CrmSnapshot, threshold: float) -> MatchIndex:
+        index = MatchIndex.build(
+            snapshot.accounts, snapshot.contacts, snapshot.open_leads, threshold=threshold
+        )
+        log.info(
+            "match_index_built",
+            extra={
+                "accounts": len(snapshot.accounts),
+                "contacts": len(snapshot.contacts),
+                "open_leads": len(snapshot.open_leads),
+            },
+        )
+        return index
