@@ -59,11 +59,16 @@ def build_scheduler(rt: Runtime) -> BackgroundScheduler:
         next_run_time=datetime.now(UTC),  # at start-up too: the first clicks are fast
     )
     if rt.salesforce is not None:
-        # Ticks every second; SalesforceJobs follows poll_interval/sync_interval (reloadable).
+        # Tick every second; SalesforceJobs follows poll_interval/sync_interval (reloadable).
+        # Two jobs, so a long sync never holds up the lead poll.
+        jobs = SalesforceJobs(rt)
         scheduler.add_job(
-            _guarded("salesforce", SalesforceJobs(rt).tick),
+            _guarded("salesforce_poll", jobs.poll_tick), "interval", seconds=1, id="salesforce"
+        )
+        scheduler.add_job(
+            _guarded("salesforce_sync", jobs.sync_tick),
             "interval",
             seconds=1,
-            id="salesforce",
+            id="salesforce-sync",
         )
     return scheduler

@@ -149,15 +149,17 @@ class SalesforceJobs:
         self._last_users: float | None = None
         self._last_full: float | None = None
 
-    def tick(self) -> None:
+    def poll_tick(self) -> None:
         settings = self.rt.config.config.salesforce
         now = time.monotonic()
         if self._due(self._last_poll, settings.poll_interval, now):
             self._last_poll = now
-            try:
-                poll_leads(self.rt)
-            except Exception:  # a failed poll (database down) must not stop the user sync
-                log.exception("salesforce_poll_crashed")
+            poll_leads(self.rt)
+
+    def sync_tick(self) -> None:
+        """A job of its own: a long full resync never delays the lead poll."""
+        settings = self.rt.config.config.salesforce
+        now = time.monotonic()
         if self._due(self._last_users, settings.sync_interval, now):
             self._last_users = now
             full = self._due(self._last_full, settings.full_resync_interval, now)

@@ -162,3 +162,39 @@ def test_deleted_record_is_reported_not_retried(db: Database, sf: SalesforceEmul
         with stack.rt.db.session() as s:
             kinds = [e.kind for e in s.scalars(select(Event).where(Event.lead_id == row.lead_id))]
         assert "delivery.failed" in kinds
+
+
+def test_synced_account_routes_a_polled_lead_to_its_owner(
+    db: Database, sf: SalesforceEmulator
+) -> None:
+    bob = next(r["Id"] for r in sf.org.all("User") if r["Email"] == "bob@example.com")
+    account = sf.insert(
+        "Account", {"Name": "Wayne Enterprises", "Website": "wayne-enterprises.com", "OwnerId": bob}
+    )
+    config = SF_CONFIG.replace(
+        "rules:\n",
+        "rules:\n  - {name: Existing customer, when: {account.matched: true}, "
+        "assign: account_owner}\n",
+    )
+    with salesforce_stack(db, sf, config=config) as stack:
+        # The sync job runs beside the poll job; wait for it before the lead lands.
+        _wait(lambda: _synced_account(stack, account["Id"]))
+        record = sf.insert_lead(
+            LastName="Fox", Company="Wayne", Country="US", Email="lucius@wayne-enterprises.com"
+        )
+        card = _accept(stack, "U_BOB")
+        assert "Existing customer" in str(card["blocks"])
+        _wait(lambda: _owner_patches(sf, record["Id"]))  # accepted, then written back
+        lead = stack.get_lead(record["Id"])
+        assert lead["assignee"] == "bob"
+        assert lead["decision"]["target"] == "account_owner"
+        assert lead["fields"]["account.id"] == account["Id"]
+        [(_, _, data, auto_assign)] = _owner_patches(sf, record["Id"])
+        assert data == {"OwnerId": bob} and auto_assign == "FALSE"
+
+
+def _synced_account(stack: Stack, account_id: str) -> bool:
+    from storage.models import CrmAccount
+
+    with stack.rt.db.session() as s:
+        return s.get(CrmAccount, account_id) is not None

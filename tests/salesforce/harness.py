@@ -114,6 +114,7 @@ def salesforce_stack(
     bot = BotService(rt)
     if not scheduler:
         bot.scheduler.remove_job("salesforce")
+        bot.scheduler.remove_job("salesforce-sync")
     bot.start()
     slack.events_url = f"{bot.url}/slack/events"
     client = httpx.Client(base_url=bot.url, timeout=10)
