@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,21 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bot.crm_csv import CrmCsvError, read_crm_csv
 from bot.leads_csv import CsvError, LeadsFile, parse_time, read_leads_csv
+from bot.services.matching import owner_lookup
 from routing.config.loader import ConfigError, load_config
 from routing.config.models import RoutingConfig
-from routing.simulate import Comparison, SimDecision, SimulationResult, compare, simulate
+from routing.matching import AccountRecord, ContactRecord, MatchIndex
+from routing.normalize import normalize_lead
+from routing.simulate import (
+    Comparison,
+    SimDecision,
+    SimLead,
+    SimulationResult,
+    compare,
+    simulate,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,8 +66,56 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         action="store_true",
         help="route every lead at --at even when the CSV has created_at/CreatedDate",
     )
+    parser.add_argument(
+        "--accounts",
+        type=Path,
+        help="accounts CSV export to match leads against (fills account.*), as for "
+        "`leadrouter sync --accounts`",
+    )
+    parser.add_argument(
+        "--contacts", type=Path, help="contacts CSV export, for duplicate.* and tie-breaks"
+    )
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.set_defaults(handler=handle)
+
+
+def _matcher(accounts: Path | None, contacts: Path | None, threshold: float) -> MatchIndex | None:
+    """A match index over CSV exports, or None (no account.* / duplicate.* fields)."""
+    if accounts is None and contacts is None:
+        return None
+    loads = [read_crm_csv(p, o) for p, o in ((accounts, "Account"), (contacts, "Contact")) if p]
+    for load in loads:
+        for bad in load.bad:
+            print(f"{load.sobject.lower()}s: skipped {bad}", file=sys.stderr)
+    records = {load.sobject: load.records for load in loads}
+    return MatchIndex.build(
+        [
+            AccountRecord(
+                r["Id"], r["Name"], r.get("Website"), r.get("BillingCountry"), r.get("OwnerId")
+            )
+            for r in records.get("Account", [])
+        ],
+        [
+            ContactRecord(
+                r["Id"],
+                r.get("Email"),
+                r.get("AccountId"),
+                r.get("OwnerId"),
+                r.get("FirstName"),
+                r.get("LastName"),
+            )
+            for r in records.get("Contact", [])
+        ],
+        threshold=threshold,
+    )
+
+
+def _matched(lead: SimLead, index: MatchIndex | None, owners: Mapping[str, str]) -> SimLead:
+    if index is None:
+        return lead
+    fields = normalize_lead(lead.fields)
+    result = index.match(fields, owner_to_rep=owners)
+    return SimLead(lead.id, {**fields, **result.fields()}, lead.created_at, normalized=True)
 
 
 def _time_arg(value: str) -> datetime:
@@ -93,11 +153,21 @@ def handle(args: argparse.Namespace) -> int:
         print(f"cannot read the leads: {err}", file=sys.stderr)
         return 2
 
+    try:
+        matcher = _matcher(args.accounts, args.contacts, config.salesforce.match_threshold)
+    except CrmCsvError as err:
+        print(f"cannot read the accounts/contacts: {err}", file=sys.stderr)
+        return 2
+
     default_time = args.at or datetime.now(UTC)
     use_created = not args.ignore_created_at
+    owners = owner_lookup(config, {})
     result = simulate(
         config,
-        [lead.sim_lead(use_created_at=use_created) for lead in leads_file.leads],
+        [
+            _matched(lead.sim_lead(use_created_at=use_created), matcher, owners)
+            for lead in leads_file.leads
+        ],
         default_time,
     )
     comparison = None
@@ -106,8 +176,14 @@ def handle(args: argparse.Namespace) -> int:
             before_leads = read_leads_csv(args.leads, field_map=old.salesforce.fields).leads
         else:
             before_leads = leads_file.leads
+        old_owners = owner_lookup(old, {})
         before = simulate(
-            old, [lead.sim_lead(use_created_at=use_created) for lead in before_leads], default_time
+            old,
+            [
+                _matched(lead.sim_lead(use_created_at=use_created), matcher, old_owners)
+                for lead in before_leads
+            ],
+            default_time,
         )
         comparison = compare(result, before)
 

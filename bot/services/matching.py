@@ -56,6 +56,10 @@ class _Owners(dict[str, str]):
         return default if found is None else found
 
 
+def owner_lookup(config: RoutingConfig, user_emails: Mapping[str, str]) -> _Owners:
+    return _Owners(owner_map(config, user_emails))
+
+
 class Matcher:
     """Thread-safe; one per process."""
 
@@ -96,7 +100,7 @@ class Matcher:
             if key != self._key:
                 snapshot = load_snapshot(session)
                 self._index = None if snapshot.empty else self._build(snapshot, threshold)
-                self._owners = _Owners(owner_map(config, snapshot.user_emails))
+                self._owners = owner_lookup(config, snapshot.user_emails)
                 self._key = key
             return self._index, self._owners
 

@@ -150,3 +150,30 @@ def test_a_bad_file_exits_2_and_stores_nothing(env: str, cli: CliRunner, tmp_pat
     headless.write_text("Website\nacme.com\n")
     run = cli("sync", "--accounts", headless)
     assert run.code == 2 and "no Name column" in run.err
+
+
+def test_simulate_matches_leads_against_an_accounts_export(
+    env: str, cli: CliRunner, tmp_path: Path
+) -> None:
+    import json
+
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(
+        "Account Name,Domain,Country,Owner Email\n"
+        "Wayne Enterprises Inc.,wayne-enterprises.com,United States,bob@example.com\n"
+    )
+    leads = tmp_path / "leads.csv"
+    leads.write_text("id,email,company\nw1,lucius@wayne-enterprises.com,Wayne\nx1,x@gmail.com,X\n")
+    config = tmp_path / "routing.yml"
+    matched = cli("simulate", "--config", config, "--leads", leads, "--accounts", accounts,
+                  "--format", "json")  # fmt: skip
+    assert matched.code == 0, matched.err
+    decisions = {d["lead"]: d for d in json.loads(matched.out)["decisions"]}
+    assert (decisions["w1"]["target"], decisions["w1"]["assignee"]) == ("account_owner", "bob")
+    assert decisions["x1"]["rule"] == "Catch-all"
+    plain = cli("simulate", "--config", config, "--leads", leads, "--format", "json")
+    assert {d["rule"] for d in json.loads(plain.out)["decisions"]} == {"Catch-all"}
+    missing = cli(
+        "simulate", "--config", config, "--leads", leads, "--accounts", tmp_path / "no.csv"
+    )
+    assert missing.code == 2 and "no such file" in missing.err
