@@ -81,7 +81,9 @@ def match_fields(
     Matching is local and pure, so it runs before the lead is stored; if it fails the lead
     is stored unmatched (and the failure logged) rather than lost."""
     try:
-        return rt.matcher.enrich(session, rt.config.config, fields, salesforce_id=salesforce_id)
+        return rt.matcher.enrich(
+            session, rt.config.config, fields, salesforce_id=salesforce_id, db=rt.db
+        )
     except Exception:
         log.exception("matching_failed", extra={"salesforce_id": salesforce_id})
         return fields

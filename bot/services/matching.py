@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from routing.config.models import RoutingConfig
 from routing.matching import MatchIndex
 from storage.crm import CrmSnapshot, generation, load_snapshot
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -61,14 +63,20 @@ def owner_lookup(config: RoutingConfig, user_emails: Mapping[str, str]) -> _Owne
 
 
 class Matcher:
-    """Thread-safe; one per process."""
+    """Thread-safe; one per process.
+
+    The first index is built on the spot. After that a change (a sync page, a CSV load)
+    is picked up by rebuilding in a background thread while leads keep matching against
+    the previous index: at 50,000 accounts a rebuild takes seconds, which must not land
+    on one unlucky lead's path to Slack.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._key: tuple[int, str, float] | None = None
         self._index: MatchIndex | None = None
         self._owners: _Owners = _Owners()
-        self._empty = True
+        self._refreshing: threading.Thread | None = None
 
     def enrich(
         self,
@@ -77,10 +85,13 @@ class Matcher:
         fields: Mapping[str, Any],
         *,
         salesforce_id: str | None = None,
+        db: Database | None = None,
     ) -> dict[str, Any]:
-        """``fields`` plus the match fields and a ``match_trace`` (why it matched)."""
+        """``fields`` plus the match fields and a ``match_trace`` (why it matched).
+
+        With ``db``, a stale index is refreshed in the background (else on the spot)."""
         out = dict(fields)
-        index, owners = self._current(session, config)
+        index, owners = self._current(session, config, db)
         if index is None:
             return out
         lead = dict(fields)
@@ -91,21 +102,66 @@ class Matcher:
         out["match_trace"] = list(result.trace)
         return out
 
+    def wait_refreshed(self, timeout: float = 30) -> None:
+        """Tests and the CLI: block until a background rebuild, if any, is done."""
+        thread = self._refreshing
+        if thread is not None:
+            thread.join(timeout)
+
+    def _key_for(self, session: Session, config: RoutingConfig) -> tuple[int, str, float]:
+        return (generation(session), config.version, config.salesforce.match_threshold)
+
     def _current(
-        self, session: Session, config: RoutingConfig
+        self, session: Session, config: RoutingConfig, db: Database | None
     ) -> tuple[MatchIndex | None, _Owners]:
-        threshold = config.salesforce.match_threshold
-        key = (generation(session), config.version, threshold)
+        key = self._key_for(session, config)
         with self._lock:
-            if key != self._key:
-                snapshot = load_snapshot(session)
-                self._index = None if snapshot.empty else self._build(snapshot, threshold)
-                self._owners = owner_lookup(config, snapshot.user_emails)
-                self._key = key
+            if key == self._key:
+                return self._index, self._owners
+            if self._index is not None and db is not None:
+                if self._refreshing is None:
+                    self._refreshing = threading.Thread(
+                        target=self._refresh, args=(db, config), name="match-index", daemon=True
+                    )
+                    self._refreshing.start()
+                return self._index, self._owners
+            self._install(load_snapshot(session), config, key)
             return self._index, self._owners
 
+    def _refresh(self, db: Database, config: RoutingConfig) -> None:
+        try:
+            with db.session() as session:
+                key = self._key_for(session, config)
+                snapshot = load_snapshot(session)
+            built = self._build(snapshot, key[2])
+            with self._lock:
+                self._install(snapshot, config, key, built=built)
+        except Exception:  # the old index keeps serving; the next lead tries again
+            log.exception("match_index_refresh_failed")
+        finally:
+            with self._lock:
+                self._refreshing = None
+
+    def _install(
+        self,
+        snapshot: CrmSnapshot,
+        config: RoutingConfig,
+        key: tuple[int, str, float],
+        *,
+        built: MatchIndex | None = None,
+    ) -> None:
+        if snapshot.empty:
+            self._index = None
+        else:
+            self._index = built or self._build(snapshot, key[2])
+        self._owners = owner_lookup(config, snapshot.user_emails)
+        self._key = key
+
     @staticmethod
-    def _build(snapshot: CrmSnapshot, threshold: float) -> MatchIndex:
+    def _build(snapshot: CrmSnapshot, threshold: float) -> MatchIndex | None:
+        if snapshot.empty:
+            return None
+        started = time.perf_counter()
         index = MatchIndex.build(
             snapshot.accounts, snapshot.contacts, snapshot.open_leads, threshold=threshold
         )
@@ -115,6 +171,7 @@ class Matcher:
                 "accounts": len(snapshot.accounts),
                 "contacts": len(snapshot.contacts),
                 "open_leads": len(snapshot.open_leads),
+                "seconds": round(time.perf_counter() - started, 3),
             },
         )
         return index

@@ -254,3 +254,28 @@ def test_without_crm_data_no_match_fields_are_claimed(db: Database) -> None:
     lead, decision = _decision(rt, ingested.public_id)
     assert "account.matched" not in lead.fields and "duplicate.matched" not in lead.fields
     assert decision.rule == "Catch-all"
+
+
+def test_a_change_is_picked_up_by_a_background_rebuild(db: Database) -> None:
+    from storage.crm import apply_records
+
+    settings = Settings(database_url=db.url, slack_bot_token="xoxb-unused",
+                        slack_api_url="http://127.0.0.1:9/api/")  # fmt: skip
+    rt = build_runtime(settings, config=ConfigStore(text=MATCH_CONFIG), db=db)
+
+    def load(name: str, site: str) -> None:
+        with rt.db.session() as s:
+            apply_records(s, "Account", [{"Id": f"001{name:0>15}", "Name": name, "Website": site,
+                                          "OwnerId": "bob@example.com"}],
+                          now=rt.clock.now(), source="csv")  # fmt: skip
+
+    load("First", "first-co.com")
+    first = ingest_lead(rt, raw={"email": "a@first-co.com"}, source="webhook")
+    load("Second", "second-co.com")
+    # The lead right after the change is matched against the index it had (no wait)...
+    stale = ingest_lead(rt, raw={"email": "b@second-co.com"}, source="webhook")
+    rt.matcher.wait_refreshed()
+    fresh = ingest_lead(rt, raw={"email": "c@second-co.com"}, source="webhook")
+    assert _decision(rt, first.public_id)[1].assignee == "bob"
+    assert _decision(rt, stale.public_id)[0].fields["account.matched"] is False
+    assert _decision(rt, fresh.public_id)[1].assignee == "bob"
