@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from bot.clock import CompressedClock
 from bot.config_store import ConfigStore
+from bot.crm_csv import read_crm_csv
 from bot.demo.feed import LiveFeed
 from bot.demo.reps import SimulatedReps
 from bot.demo.summary import collect, render
@@ -26,6 +27,7 @@ from bot.settings import Settings
 from bot.slack_emulator import SlackEmulator
 from routing.config.loader import ConfigError
 from routing.config.models import RoutingConfig
+from storage.crm import apply_records
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Timer
@@ -88,6 +90,21 @@ def ladders_running(db: Database, now: datetime, horizon: datetime) -> bool:
     return bool(due)
 
 
+def load_demo_crm(db: Database) -> str:
+    """The example accounts and contacts, so the "Existing customer" and "Already in CRM"
+    rules have something to match (a team without Salesforce loads CSVs the same way)."""
+    loaded = []
+    for sobject, name in (("Account", "accounts.csv"), ("Contact", "contacts.csv")):
+        path = EXAMPLES / name
+        if not path.exists():
+            continue
+        records = read_crm_csv(path, sobject).records
+        with db.session() as session:
+            apply_records(session, sobject, records, now=datetime.now(UTC), source="csv")
+        loaded.append(f"{len(records)} {sobject.lower()}{'s' if len(records) != 1 else ''}")
+    return " and ".join(loaded)
+
+
 def read_leads(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         return [{k: v for k, v in row.items() if v} for row in csv.DictReader(handle)]
@@ -120,6 +137,7 @@ def run_demo(
         stale.unlink()
     db = Database(f"sqlite:///{DEMO_DB}")
     upgrade(db.engine)
+    crm_loaded = load_demo_crm(db)
 
     emu, queue_members = setup_emulator(store.config)
     clock = CompressedClock(demo_start(store.config), speed)
@@ -147,7 +165,12 @@ def run_demo(
         f"SQLite at {DEMO_DB}, Slack emulator at {emu.api_url}, bot at {bot.url}\n"
         f"{len(rows)} leads from {leads_path}, routed by {config_path} "
         f"(version {store.config.version}); the clock runs {speed:g}x: "
-        "one real second is one demo minute at the default speed.\n",
+        "one real second is one demo minute at the default speed.\n"
+        + (
+            f"Matching against {crm_loaded} from {EXAMPLES}/ (as `leadrouter sync --accounts`).\n"
+            if crm_loaded
+            else ""
+        ),
         highlight=False,
     )
     started = time.monotonic()
