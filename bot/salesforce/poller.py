@@ -23,7 +23,7 @@ from bot.salesforce.errors import (
 from bot.salesforce.ingest import FETCHING, complete_fetch, ingest_record
 from bot.salesforce.problems import tell_admins_about_auth
 from bot.salesforce.soql import lead_poll_query, parse_stamp
-from bot.salesforce.sync import sync_all
+from bot.salesforce.sync import full_resync_due, sync_all
 from storage.salesforce import (
     leads_by_salesforce_id,
     save_sync_state,
@@ -138,16 +138,15 @@ def _report(rt: Runtime, problem: SalesforceProblem) -> None:
 
 
 class SalesforceJobs:
-    """Scheduler ticks: poll leads every ``poll_interval``, sync users, accounts,
-    contacts and open leads every
-    ``sync_interval`` (a full resync every ``full_resync_interval``); intervals follow
-    config reloads."""
+    """Scheduler ticks: poll leads every ``poll_interval``; sync users, accounts,
+    contacts and open leads every ``sync_interval``, fully when the last full resync
+    (recorded in the database, so a restart does not force one) is older than
+    ``full_resync_interval``. Intervals follow config reloads."""
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self._last_poll: float | None = None
         self._last_users: float | None = None
-        self._last_full: float | None = None
 
     def poll_tick(self) -> None:
         settings = self.rt.config.config.salesforce
@@ -162,11 +161,9 @@ class SalesforceJobs:
         now = time.monotonic()
         if self._due(self._last_users, settings.sync_interval, now):
             self._last_users = now
-            full = self._due(self._last_full, settings.full_resync_interval, now)
-            if full:
-                self._last_full = now
             assert self.rt.salesforce is not None
             try:
+                full = full_resync_due(self.rt, settings.full_resync_interval)
                 sync_all(self.rt, self.rt.salesforce, full=full)
             except SalesforceProblem as problem:
                 log.warning("salesforce_sync_failed", extra={"error": problem.message})

@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.runtime import Runtime
 from bot.salesforce.client import SalesforceClient
 from bot.salesforce.soql import parse_stamp, soql_datetime
-from bot.salesforce.users import sync_users
+from bot.salesforce.users import USERS_STATE, sync_users
 from storage.crm import apply_records, remove_unseen
 from storage.salesforce import save_sync_state, sync_state, try_advisory_lock
 
@@ -67,6 +67,18 @@ Progress = Callable[[str, int, int | None], None]
 
 def state_name(sobject: str) -> str:
     return f"{sobject.lower()}s.sync"
+
+
+def full_resync_due(rt: Runtime, interval: timedelta) -> bool:
+    """True when some object was never fully synced, or not within ``interval``."""
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        for name in (USERS_STATE, *(state_name(spec.sobject) for spec in SPECS)):
+            state = sync_state(session, name)
+            last = (state.data or {}).get("last_full") if state is not None else None
+            if not last or now - datetime.fromisoformat(last) >= interval:
+                return True
+    return False
 
 
 def sync_all(

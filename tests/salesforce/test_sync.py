@@ -279,3 +279,19 @@ def test_a_change_is_picked_up_by_a_background_rebuild(db: Database) -> None:
     assert _decision(rt, first.public_id)[1].assignee == "bob"
     assert _decision(rt, stale.public_id)[0].fields["account.matched"] is False
     assert _decision(rt, fresh.public_id)[1].assignee == "bob"
+
+
+def test_full_resync_is_due_by_what_the_database_recorded(
+    rt: Runtime, sf: SalesforceEmulator
+) -> None:
+    from datetime import timedelta
+
+    from bot.salesforce.sync import full_resync_due
+
+    day = timedelta(days=1)
+    assert full_resync_due(rt, day)  # never synced
+    sync_all(rt, make_client(sf))
+    assert not full_resync_due(rt, day)  # a restarted process does not force another
+    sync_all(rt, make_client(sf))  # incremental: keeps the last full time
+    assert not full_resync_due(rt, day)
+    assert full_resync_due(rt, timedelta(seconds=0))
