@@ -163,7 +163,10 @@ class Timer(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     fired_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_timers_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_timers_status_due", "status", "due_at"),
+        Index("ix_timers_offer_id", "offer_id"),
+    )
 
 
 class OutboxItem(Base):
