@@ -59,6 +59,23 @@ def _at_max(pending: int, limit: int) -> str:
     return why
 
 
+def _caps(load: RepLoad, now: datetime, caps: _Caps) -> str | None:
+    """The reason a rep is at one of its ``caps``, else None."""
+    offered = len(load.recent_offers)
+    for window, span, cap in caps:
+        if offered < cap:  # fewer offers in all than the cap: none to count
+            continue
+        used = load.offers_since(now - span)
+        if used >= cap:
+            return f"at {window} cap ({used}/{cap})"
+    return None
+
+
+EXCLUDED = "already declined or timed out on this lead"
+# The reasons above, for code generated over reps' settings (routing.pool_checks).
+away, lacks, at_max, caps_reason = _away, _lacks, _at_max, _caps
+
+
 class Eligibility:
     """Eligibility checks over one config, its settings read once per rep and per set of
     business hours. ``reason(...)`` is :func:`ineligible_reason`. Safe to share between
@@ -195,7 +212,7 @@ class Eligibility:
             if why is not None:  # unknown or inactive
                 pass
             elif excluded and rep_id in excluded:
-                why = "already declined or timed out on this lead"
+                why = EXCLUDED
             else:
                 load = loads.get(rep_id, _NO_LOAD)
                 away = load.away_until

@@ -16,6 +16,7 @@ from routing.conditions.traced import Traced, compile_traced
 from routing.config.models import PoolMember, RoutingConfig, Rule, SlaPolicy, Target
 from routing.decision import Decision, make_decision
 from routing.eligibility import Eligibility, RepInfo
+from routing.pool_checks import WeightedCheck, compile_weighted
 from routing.roster import Roster
 from routing.rule_index import RuleIndex, positions
 from routing.scoring import compile_scoring
@@ -23,7 +24,7 @@ from routing.strategies import NOBODY
 from routing.strategies.least_loaded import chosen_why as least_loaded_why
 from routing.strategies.least_loaded import preference
 from routing.strategies.round_robin import first_positions, rotation
-from routing.strategies.weighted import pick_weighted, weighted_choice
+from routing.strategies.weighted import pick_weighted
 from routing.territories import compile_territories
 
 Trace = list[dict[str, Any]]
@@ -33,7 +34,7 @@ _PoolInfo = tuple[
     Sequence[PoolMember],
     str,
     bool,
-    tuple[int, ...] | None,
+    WeightedCheck | None,
     tuple[RepInfo, ...],
 ]
 
@@ -59,19 +60,26 @@ class Router:
         ]
         self._eligibility = Eligibility(config)
         # Per pool: (member ids in order, first position of each, members, strategy,
-        # respect_hours), read once.
+        # respect_hours, compiled checks and pick of a weighted pool listing each rep once,
+        # members' eligibility settings), read once.
         self._pools: dict[str, _PoolInfo] = {}
         for pool_id, pool in config.pools.items():
             order = tuple(m.rep for m in pool.members)
-            weights = tuple(m.weight for m in pool.members)
+            infos = self._eligibility.infos(order)
+            weighted: WeightedCheck | None = None
+            if pool.strategy == "weighted" and len(set(order)) == len(order):
+                weights = tuple(m.weight for m in pool.members)
+                weighted = compile_weighted(
+                    self._eligibility, order, weights, infos, pool.respect_hours, pool_id
+                )
             self._pools[pool_id] = (
                 order,
                 first_positions(order),
                 pool.members,
                 pool.strategy,
                 pool.respect_hours,
-                weights if len(set(order)) == len(order) else None,
-                self._eligibility.infos(order),
+                weighted,
+                infos,
             )
         # Each pool member's eligibility settings, by rep id.
         self._infos: dict[str, RepInfo] = {
@@ -226,7 +234,7 @@ class Router:
         eligibility (its credits move for all eligible members) and lists them all."""
         pool_id = target.id
         assert pool_id is not None
-        order, positions, members, strategy, respect_hours, weights, infos = self._pools[pool_id]
+        order, positions, members, strategy, respect_hours, weighted, infos = self._pools[pool_id]
         state = roster.pools.get(pool_id, _NO_STATE)
         entry: dict[str, Any] = {
             "step": "target",
@@ -239,13 +247,10 @@ class Router:
         eligibility = self._eligibility
         pick_state: dict[str, Any] | None = None
         if strategy == "weighted":
-            if weights is not None:
-                candidates: list[dict[str, Any]] = []
-                reasons = eligibility.reasons_of(
-                    order, infos, roster, now, respect_hours, skills, hours, False, candidates
+            if weighted is not None:
+                entry["candidates"], pick_rep, pick_state, pick_why = weighted(
+                    roster.reps, now, hours, skills, roster.excluded, state.get("credit") or {}
                 )
-                entry["candidates"] = candidates
-                pick_rep, pick_state, pick_why = weighted_choice(order, weights, reasons, state)
             else:
                 reasons = eligibility.reasons_of(
                     order, infos, roster, now, respect_hours, skills, hours, False
@@ -263,7 +268,7 @@ class Router:
                 pick_rep, pick_state, pick_why = pick.rep, pick.state, pick.why
         else:
             tried: Sequence[str]
-            candidates = []
+            candidates: list[dict[str, Any]] = []
             if strategy == "round_robin":
                 tried, why_rr, start = rotation(order, state, positions)
                 tried_infos: Iterable[RepInfo] = infos[start:] + infos[:start] if start else infos
