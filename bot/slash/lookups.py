@@ -88,6 +88,9 @@ def why(ctx: SlashContext, args: list[str]) -> Reply:
                 ]
                 if skipped:
                     lines.append(f"   skipped in {step.get('target')}: " + ", ".join(skipped))
+    matching = (lead.fields or {}).get("match_trace")
+    if matching:
+        lines.append("• matching: " + "; ".join(str(line) for line in matching))
     return Reply("\n".join(lines))
 
 

@@ -111,3 +111,22 @@ def test_stats_reports_speed_and_acceptance(stack: Stack) -> None:
     assert "Leads: 1 (1 accepted)" in reply
     assert "Acceptance rate: 100%" in reply
     assert "alice" in reply and "Speed to lead: p50" in reply
+
+
+def test_why_tells_how_the_lead_matched_an_account(stack: Stack) -> None:
+    from storage.crm import apply_records
+
+    with stack.rt.db.session() as s:
+        apply_records(
+            s,
+            "Account",
+            [{"Id": "001000000000042AAA", "Name": "Federal Bureau of Investigation",
+              "Website": "fbi.example.org", "OwnerId": "alice@example.com"}],
+            now=stack.rt.clock.now(),
+            source="csv",
+        )  # fmt: skip
+    lead_id = stack.post_lead(US_LEAD).json()["id"]
+    stack.wait_for_card("U_ALICE")
+    reply = ask(stack, "U_ALICE", f"why {lead_id}")
+    assert "• matching:" in reply
+    assert "001000000000042AAA 'Federal Bureau of Investigation' by email_domain" in reply
