@@ -7,6 +7,8 @@ ladder already running, and a crash never loses a step.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,10 +20,11 @@ from routing.config.models import RoutingConfig, SlaPolicy
 from routing.engine import Router
 from routing.sla import LadderStep, ladder, offer_deadline
 from storage.events import record_event
+from storage.locking import for_update
 from storage.models import Decision, Lead, Offer, Timer
-from storage.offers import lock_offer
+from storage.offers import lock_offer, lock_offers
 from storage.outbox import enqueue
-from storage.timers import cancel_for_offer, mark_fired
+from storage.timers import behind_earlier_steps, cancel_for_offer, mark_fired
 
 TIMED_OUT = "not accepted in time"
 
@@ -60,23 +63,134 @@ def start_ladder(
 @dataclass(frozen=True)
 class Fired:
     timer_id: int
-    outcome: str  # done | skipped
+    outcome: str  # done | skipped | waiting (not run: an earlier step is pending)
     what: str
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What :func:`fire_batch` did: the steps it ran (with their timers), the claimed
+    timers it left pending because another transaction held their offer or lead (for
+    the caller to fire one by one), and those it had no time left for (still pending,
+    for the next batch)."""
+
+    fired: list[tuple[Timer, Fired]]
+    held: list[int]
+    unrun: list[int]
 
 
 def fire_timer(session: Session, router: Router, timer: Timer, now: datetime) -> Fired:
     """Run one ladder step inside the caller's transaction (the timer row is locked)."""
     offer = lock_offer(session, timer.offer_id) if timer.offer_id is not None else None
+    if offer is not None and offer.outcome == "pending" and behind_earlier_steps(session, [timer]):
+        return Fired(timer.id, "waiting", "an earlier step of the offer is pending")
+    return _fire(session, router, timer, offer, now)
+
+
+def fire_batch(
+    session: Session,
+    router: Router,
+    timers: list[Timer],
+    clock: Callable[[], datetime],
+    *,
+    budget_s: float | None = None,
+) -> Batch:
+    """Run the steps of several claimed timers (row-locked, in the order they fell due)
+    in the caller's transaction: their effects commit together, or not at all.
+
+    What the steps lock is locked up front, in one statement each, skipping rows another
+    transaction holds: the offers, and the leads of the steps that move a lead on
+    (reassign, open claim). A timer whose offer or lead is held elsewhere (an accept
+    being clicked, a manager reassigning) is left (``held``) for the caller, which
+    fires it on its own afterwards and waits for that lock as :func:`fire_timer` does.
+    So the batch waits only for a pool's rotation row while routing, and whoever holds
+    that row never waits for a row the batch holds: no deadlock between batches, clicks
+    and routing. Once ``budget_s`` has passed, the remaining timers are not run
+    (``unrun``): still pending once the batch commits, they go to the next batch; so
+    does a step whose offer has an earlier step pending that another replica claimed
+    (an offer's steps run in their order, whichever replica claimed which).
+    Each step's ``now`` is read from ``clock`` when it runs.
+    """
+    started = time.monotonic()
+    offers = lock_offers(session, {t.offer_id for t in timers if t.offer_id is not None})
+    lead_ids = {
+        offers[t.offer_id].lead_id
+        for t in timers
+        if t.offer_id in offers and offers[t.offer_id].outcome == "pending" and _moves_lead(t)
+    }
+    leads: dict[int, Lead] = {}
+    if lead_ids:
+        stmt = (
+            select(Lead)
+            .where(Lead.id.in_(sorted(lead_ids)))
+            .order_by(Lead.id)
+            .options(lazyload(Lead.offers), lazyload(Lead.decisions))
+            .execution_options(populate_existing=True)
+        )
+        leads = {
+            lead.id: lead for lead in session.scalars(for_update(session, stmt, skip_locked=True))
+        }
+    fired: list[tuple[Timer, Fired]] = []
+    held: list[int] = []
+    unrun: list[int] = []
+    # Steps that move a lead on route it, and routing locks the pool's rotation row
+    # until the batch commits: they run last, so another replica's batch waits for that
+    # row as briefly as possible. An offer's steps still run in their order: a step due
+    # after one of these, of the same offer, waits for the next batch (where it is
+    # usually cancelled by then).
+    moving: list[tuple[Timer, Offer, Lead]] = []
+    postponed: set[int] = set()
+    waiting = behind_earlier_steps(session, [t for t in timers if t.offer_id in offers])
+    for timer in timers:
+        if timer.offer_id in postponed or timer.id in waiting:
+            unrun.append(timer.id)
+            continue
+        offer = offers.get(timer.offer_id) if timer.offer_id is not None else None
+        if timer.offer_id is not None and offer is None:
+            held.append(timer.id)  # held elsewhere (or gone): fired on its own
+            continue
+        if offer is not None and offer.outcome == "pending" and _moves_lead(timer):
+            lead = leads.get(offer.lead_id)
+            if lead is None:
+                held.append(timer.id)
+            else:
+                moving.append((timer, offer, lead))
+                postponed.add(offer.id)
+            continue
+        if budget_s is not None and time.monotonic() - started > budget_s:
+            unrun.append(timer.id)
+            continue
+        if timer.status == "pending":
+            fired.append((timer, _fire(session, router, timer, offer, clock())))
+    for timer, offer, lead in moving:
+        if budget_s is not None and time.monotonic() - started > budget_s:
+            unrun.append(timer.id)
+            continue
+        if timer.status != "pending":  # its ladder was stopped by an earlier step here
+            continue
+        fired.append((timer, _fire(session, router, timer, offer, clock(), lead=lead)))
+    return Batch(fired, held, unrun)
+
+
+def _moves_lead(timer: Timer) -> bool:
+    step = (timer.payload or {}).get("step") or {}
+    return timer.kind == "escalate" and bool(step.get("reassign") or step.get("open_claim"))
+
+
+def _fire(
+    session: Session,
+    router: Router,
+    timer: Timer,
+    offer: Offer | None,
+    now: datetime,
+    *,
+    lead: Lead | None = None,
+) -> Fired:
+    """One step, its offer locked by the caller (``lead`` too if already locked)."""
     if offer is None or offer.outcome != "pending":
         mark_fired(timer, now, outcome="skipped")
         why = "offer gone" if offer is None else f"offer {offer.outcome}"
         return Fired(timer.id, "skipped", why)
-    # Not the lead's offers and decisions (selectin by default): a step needs the lead
-    # row only, and loading its whole history made every step pay for it.
-    lead = session.get(
-        Lead, offer.lead_id, options=[lazyload(Lead.offers), lazyload(Lead.decisions)]
-    )
-    assert lead is not None
     step = LadderStep.from_dict(timer.payload)
     if step.kind == "remind":
         enqueue(
@@ -85,32 +199,46 @@ def fire_timer(session: Session, router: Router, timer: Timer, now: datetime) ->
             kind="slack.remind",
             payload={"offer_id": offer.id},
             now=now,
-            lead_id=lead.id,
+            lead_id=offer.lead_id,
         )
-        record_event(session, lead_id=lead.id, kind="sla.reminded", at=now, offer=offer.id)
+        record_event(session, lead_id=offer.lead_id, kind="sla.reminded", at=now, offer=offer.id)
         mark_fired(timer, now)
         return Fired(timer.id, "done", "remind")
 
     action = dict(step.step)
     if timer.payload.get("breach"):
         record_event(
-            session, lead_id=lead.id, kind="sla.breached", at=now, offer=offer.id, rep=offer.rep_id
+            session,
+            lead_id=offer.lead_id,
+            kind="sla.breached",
+            at=now,
+            offer=offer.id,
+            rep=offer.rep_id,
         )
     record_event(
         session,
-        lead_id=lead.id,
+        lead_id=offer.lead_id,
         kind="sla.escalated",
         at=now,
         offer=offer.id,
         step=step.index,
         action={k: v for k, v in action.items() if v not in (None, [], "")},
     )
-    _notify(session, router.config, offer, lead, timer, action.get("notify") or [], now)
+    _notify(session, router.config, offer, timer, action.get("notify") or [], now)
     what = "notify"
-    if action.get("reassign") == "next":
-        what = _reassign_next(session, router, offer, lead, now)
-    elif action.get("open_claim"):
-        what = _open_claim(session, router, offer, lead, str(action["open_claim"]), now, TIMED_OUT)
+    if action.get("reassign") == "next" or action.get("open_claim"):
+        if lead is None:
+            # Not the lead's offers and decisions (selectin by default): a step needs the
+            # lead row only, and loading its whole history made every step pay for it.
+            lead = session.get(
+                Lead, offer.lead_id, options=[lazyload(Lead.offers), lazyload(Lead.decisions)]
+            )
+        assert lead is not None
+        if action.get("reassign") == "next":
+            what = _reassign_next(session, router, offer, lead, now)
+        else:
+            queue = str(action["open_claim"])
+            what = _open_claim(session, router, offer, lead, queue, now, TIMED_OUT)
     mark_fired(timer, now)
     return Fired(timer.id, "done", what)
 
@@ -119,7 +247,6 @@ def _notify(
     session: Session,
     config: RoutingConfig,
     offer: Offer,
-    lead: Lead,
     timer: Timer,
     targets: list[str],
     now: datetime,
@@ -140,7 +267,7 @@ def _notify(
             kind="slack.escalation_notice",
             payload={"offer_id": offer.id, "recipient": recipient, "step": timer.payload},
             now=now,
-            lead_id=lead.id,
+            lead_id=offer.lead_id,
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -32,6 +33,21 @@ class OfferAction:
 def lock_offer(session: Session, offer_id: int) -> Offer | None:
     stmt = select(Offer).where(Offer.id == offer_id).execution_options(populate_existing=True)
     return session.scalars(for_update(session, stmt)).first()
+
+
+def lock_offers(session: Session, offer_ids: Collection[int]) -> dict[int, Offer]:
+    """These offers, row-locked in one statement, skipping those another transaction
+    holds (an accept being clicked, a step of another replica): the caller leaves
+    those for later instead of waiting while it holds other rows."""
+    if not offer_ids:
+        return {}
+    stmt = (
+        select(Offer)
+        .where(Offer.id.in_(sorted(offer_ids)))
+        .order_by(Offer.id)
+        .execution_options(populate_existing=True)
+    )
+    return {o.id: o for o in session.scalars(for_update(session, stmt, skip_locked=True))}
 
 
 def _load(session: Session, offer_id: int, rep_id: str) -> OfferAction | Offer:

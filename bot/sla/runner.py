@@ -1,4 +1,17 @@
-"""Fires due SLA timers: one transaction per timer, any number of replicas."""
+"""Fires due SLA timers, a batch per transaction, any number of replicas.
+
+A sweep claims the most overdue timers (``FOR UPDATE SKIP LOCKED``: replicas share
+them) and runs their steps in that one transaction, each step marking its timer done:
+the steps and their effects (database changes, outbox rows) commit together or, on a
+crash, not at all -- the timers are then still pending and fire later, so every step
+takes effect exactly once. Sweeps repeat until no due timer is left.
+
+A step that fails rolls its whole batch back; the batch's timers are then fired one
+per transaction, so only the failing one backs off (and is finally given up on).
+Timers the batch left because another transaction held their offer or lead are fired
+the same way right after it commits (waiting for that lock); those it had no time left
+for go to the next batch.
+"""
 
 from __future__ import annotations
 
@@ -9,40 +22,76 @@ from sqlalchemy import update
 
 from bot.runtime import Runtime
 from storage.events import record_event
-from storage.ladder import fire_timer
+from storage.ladder import Fired, fire_batch, fire_timer
 from storage.models import Timer
-from storage.timers import claim_due
+from storage.timers import claim_due, claim_one
 
 log = logging.getLogger(__name__)
 # A timer whose step keeps failing (a bug, a vanished config entry) backs off and is
 # finally given up on visibly, so it never blocks the timers behind it.
 MAX_TIMER_ATTEMPTS = 5
+# Timers claimed per transaction, and how long a batch may run before it leaves the
+# rest to the next one: the batch holds its rows (on SQLite, the database) meanwhile.
+BATCH = 100
+BATCH_BUDGET_S = 0.2
 
 
-def fire_due_timers(rt: Runtime, *, limit: int = 500) -> int:
+def fire_due_timers(rt: Runtime, *, limit: int = 5000, batch: int = BATCH) -> int:
+    """Fire what is due, batch after batch, until none is left (or ``limit`` steps)."""
     fired = 0
-    for _ in range(limit):
-        now = rt.clock.now()
-        timer_id = None
+    while fired < limit:
+        claimed: list[int] = []
         try:
             with rt.db.session() as session:
-                timer = claim_due(session, now)
-                if timer is None:
+                timers = claim_due(session, rt.clock.now(), limit=min(batch, limit - fired))
+                claimed = [t.id for t in timers]
+                if not timers:
                     break
-                timer_id = timer.id
-                result = fire_timer(session, rt.config.router, timer, now)
-            fired += 1
-            rt.metrics.timers.labels(result.outcome).inc()
-            lateness = (rt.clock.now() - timer.due_at).total_seconds()
-            rt.metrics.timer_lateness.observe(max(0.0, lateness))
+                result = fire_batch(
+                    session, rt.config.router, timers, rt.clock.now, budget_s=BATCH_BUDGET_S
+                )
         except Exception:
-            if timer_id is None:
+            if not claimed:
                 raise
-            log.exception("timer_failed", extra={"timer": timer_id})
-            _back_off(rt, timer_id)
+            log.exception("timer_batch_failed", extra={"timers": len(claimed)})
+            fired += sum(_fire_one(rt, timer_id) for timer_id in claimed)
+            continue
+        for timer, step in result.fired:
+            _observe(rt, timer, step)
+        ran = len(result.fired) + sum(_fire_one(rt, timer_id) for timer_id in result.held)
+        fired += ran
+        if len(claimed) < batch and not result.unrun:
+            break  # that was all that is due
+        if not ran:
+            break  # all waiting for steps other replicas are firing: next tick
     if fired:
         rt.wake_outbox()
     return fired
+
+
+def _fire_one(rt: Runtime, timer_id: int) -> int:
+    """One claimed-before timer in its own transaction; 1 if its step ran."""
+    try:
+        with rt.db.session() as session:
+            now = rt.clock.now()
+            timer = claim_one(session, timer_id, now)
+            if timer is None:
+                return 0  # fired meanwhile, or another replica holds it
+            step = fire_timer(session, rt.config.router, timer, now)
+    except Exception:
+        log.exception("timer_failed", extra={"timer": timer_id})
+        _back_off(rt, timer_id)
+        return 0
+    if step.outcome == "waiting":
+        return 0  # still pending: fires once the earlier step has
+    _observe(rt, timer, step)
+    return 1
+
+
+def _observe(rt: Runtime, timer: Timer, step: Fired) -> None:
+    rt.metrics.timers.labels(step.outcome).inc()
+    lateness = (rt.clock.now() - timer.due_at).total_seconds()
+    rt.metrics.timer_lateness.observe(max(0.0, lateness))
 
 
 def _back_off(rt: Runtime, timer_id: int) -> None:
