@@ -293,6 +293,19 @@ def _texts_only(table: Table, free: int) -> dict[str, int] | None:
 
 
 _MISSING = object()
+# Entries a layer remembers of the text values it has looked up (then it starts over).
+_TEXT_CACHE_MAX = 4096
+
+
+def _text_hits(value: str, texts: dict[str, int], free: int, cache: dict[str, int]) -> int:
+    """A string against a texts-only layer (``free`` when blank), remembered in ``cache``:
+    the compiled lookup reads a value it has seen with one dict lookup, no folding."""
+    stripped = value.strip()
+    hit = texts.get(stripped.casefold(), free) if stripped else free
+    if len(cache) >= _TEXT_CACHE_MAX:
+        cache.clear()
+    cache[value] = hit
+    return hit
 
 
 def _list_hits(value: list[Any], texts: dict[str, int], table: _Table, free: int) -> int:
@@ -389,6 +402,7 @@ class RuleIndex:
             "bisect_left": bisect_left,
             "lead_hits": _lead_hits,
             "list_hits": _list_hits,
+            "text_hits": _text_hits,
             "RangeTable": _RangeTable,
         }
         lines = ["def lookup(fields):", "    get = fields.get", "    mask = ALL"]
@@ -413,12 +427,13 @@ class RuleIndex:
                 "        c = v.__class__",
             ]
             if texts is not None:
-                env[f"X{k}"] = texts.get
                 env[f"S{k}"] = texts
+                cache: dict[str, int] = {}
+                env[f"C{k}"], env[f"Q{k}"] = cache, cache.get
                 lines += [
                     "        if c is str:",
-                    "            s = v.strip()",
-                    f"            mask &= X{k}(s.casefold(), F{k}) if s else F{k}",
+                    f"            m = Q{k}(v)",
+                    f"            mask &= text_hits(v, S{k}, F{k}, C{k}) if m is None else m",
                     "        elif c is list:",
                     f"            mask &= list_hits(v, S{k}, T{k}, F{k})",
                     "        else:",
@@ -462,12 +477,13 @@ class RuleIndex:
                 lines += read(k, field, code)
                 lines += ["    if v is not None:", "        c = v.__class__"]
                 if texts is not None:
-                    env[f"X{k}"] = texts.get
+                    env[f"S{k}"] = texts
+                    cache = {}
+                    env[f"C{k}"], env[f"Q{k}"] = cache, cache.get
                     lines += [
                         "        if c is str:",
-                        "            s = v.strip()",
-                        "            if s:",
-                        f"                hit |= X{k}(s.casefold(), 0)",
+                        f"            m = Q{k}(v)",
+                        f"            hit |= text_hits(v, S{k}, 0, C{k}) if m is None else m",
                         "        else:",
                         f"            hit |= lead_hits(fields, K{k}, T{k})",
                     ]

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from routing import rule_index
 from routing.conditions import ConditionError, compile_condition
 from routing.config.models import RoutingConfig
 from routing.engine import Router
@@ -304,3 +305,22 @@ def test_router_decisions_agree_with_index_off(whens: list, lead_list: list, pen
         for entry in slow_rules:
             cond = slow.config.rules[int(entry["rule"][1:])].when
             assert entry["matched"] is compile_condition(cond).evaluate(lead)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(indexable(), min_size=1, max_size=20),
+    st.lists(leads(), min_size=1, max_size=12),
+    st.sampled_from([1, 2, 4096]),
+)
+def test_remembered_text_values_give_the_same_candidates(
+    raws: list, lead_list: list, cache_max: int
+) -> None:
+    """Text values the lookup has seen come from its cache (cleared when full): the same
+    candidates as the loop, the first time and every time after."""
+    index = RuleIndex(compiled(raws))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rule_index, "_TEXT_CACHE_MAX", cache_max)
+        for _ in range(2):
+            for lead in lead_list:
+                assert index.candidates(lead) == index.scan(lead)
