@@ -22,7 +22,7 @@ from routing.rule_index import RuleIndex, positions
 from routing.scoring import compile_scoring
 from routing.strategies import NOBODY
 from routing.strategies.least_loaded import chosen_why as least_loaded_why
-from routing.strategies.least_loaded import preference
+from routing.strategies.least_loaded import distinct_preference, preference
 from routing.strategies.round_robin import first_positions, rotation
 from routing.strategies.weighted import pick_weighted
 from routing.territories import compile_territories
@@ -36,6 +36,7 @@ _PoolInfo = tuple[
     bool,
     WeightedCheck | None,
     tuple[RepInfo, ...],
+    tuple[tuple[int, str], ...] | None,
 ]
 
 
@@ -61,13 +62,15 @@ class Router:
         self._eligibility = Eligibility(config)
         # Per pool: (member ids in order, first position of each, members, strategy,
         # respect_hours, compiled checks and pick of a weighted pool listing each rep once,
-        # members' eligibility settings), read once.
+        # members' eligibility settings, enumerate(order) when each rep is listed once),
+        # read once.
         self._pools: dict[str, _PoolInfo] = {}
         for pool_id, pool in config.pools.items():
             order = tuple(m.rep for m in pool.members)
             infos = self._eligibility.infos(order)
             weighted: WeightedCheck | None = None
-            if pool.strategy == "weighted" and len(set(order)) == len(order):
+            distinct = len(set(order)) == len(order)
+            if pool.strategy == "weighted" and distinct:
                 weights = tuple(m.weight for m in pool.members)
                 weighted = compile_weighted(
                     self._eligibility, order, weights, infos, pool.respect_hours, pool_id
@@ -80,11 +83,12 @@ class Router:
                 pool.respect_hours,
                 weighted,
                 infos,
+                tuple(enumerate(order)) if distinct else None,
             )
         # Each pool member's eligibility settings, by rep id.
         self._infos: dict[str, RepInfo] = {
             rep: info
-            for order, *_, infos in self._pools.values()
+            for order, *_, infos, _ in self._pools.values()
             for rep, info in zip(order, infos, strict=True)
         }
         self._open_at: tuple[datetime | None, dict[str, bool]] = (None, {})
@@ -234,7 +238,9 @@ class Router:
         eligibility (its credits move for all eligible members) and lists them all."""
         pool_id = target.id
         assert pool_id is not None
-        order, positions, members, strategy, respect_hours, weighted, infos = self._pools[pool_id]
+        order, positions, members, strategy, respect_hours, weighted, infos, indexed = self._pools[
+            pool_id
+        ]
         state = roster.pools.get(pool_id, _NO_STATE)
         entry: dict[str, Any] = {
             "step": "target",
@@ -273,7 +279,11 @@ class Router:
                 tried, why_rr, start = rotation(order, state, positions)
                 tried_infos: Iterable[RepInfo] = infos[start:] + infos[:start] if start else infos
             else:
-                tried = preference(order, roster)
+                tried = (
+                    preference(order, roster)
+                    if indexed is None
+                    else distinct_preference(indexed, roster.reps)
+                )
                 tried_infos = map(self._infos.__getitem__, tried)
             reasons = eligibility.reasons_of(
                 tried, tried_infos, roster, now, respect_hours, skills, hours, True, candidates

@@ -30,6 +30,20 @@ def preference(order: Sequence[str], roster: Roster) -> list[str]:
     return [key[3] for key in sorted(keyed.values())]
 
 
+def distinct_preference(
+    members: Sequence[tuple[int, str]], loads: Mapping[str, RepLoad]
+) -> list[str]:
+    """:func:`preference` of members listed once each, given as ``enumerate(order)``."""
+    get = loads.get
+    keyed: list[tuple[int, datetime, int, str]] = []
+    add = keyed.append
+    for i, rep in members:
+        load = get(rep, _NO_LOAD)
+        add((load.pending, load.last_offered_at or _NEVER, i, rep))
+    keyed.sort()
+    return [key[3] for key in keyed]
+
+
 def chosen_why(rep: str, roster: Roster) -> str:
     return f"least loaded: {roster.reps.get(rep, _NO_LOAD).pending} pending"
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from routing.config.models import PoolMember
 from routing.roster import RepLoad, Roster
 from routing.strategies import STRATEGIES, Pick
-from routing.strategies.least_loaded import pick_least_loaded
+from routing.strategies.least_loaded import distinct_preference, pick_least_loaded, preference
 from routing.strategies.round_robin import pick_round_robin
 from routing.strategies.weighted import pick_weighted
 
@@ -334,6 +334,31 @@ def test_least_loaded_matches_reference_ordering(data: list[tuple[int, int | Non
         return pending, -(ago if ago is not None else float("inf")), i
 
     assert pick.rep == names[min(range(len(names)), key=key)]
+
+
+@given(
+    data=st.lists(
+        st.tuples(st.integers(0, 3), st.one_of(st.none(), st.integers(0, 3))),
+        min_size=1,
+        max_size=8,
+    ),
+    unloaded=st.sets(st.integers(0, 7)),
+)
+def test_distinct_preference_is_preference(
+    data: list[tuple[int, int | None]], unloaded: set[int]
+) -> None:
+    names = [f"r{i}" for i in range(len(data))][::-1]
+    loads = {
+        name: RepLoad(
+            pending=pending,
+            last_offered_at=None if ago is None else NOW - timedelta(minutes=ago),
+        )
+        for i, (name, (pending, ago)) in enumerate(zip(names, data, strict=True))
+        if i not in unloaded  # no load: counts as nothing pending, never offered
+    }
+    assert distinct_preference(tuple(enumerate(names)), loads) == preference(
+        names, Roster(reps=loads)
+    )
 
 
 def test_weighted_deviation_can_reach_exactly_one() -> None:
