@@ -18,7 +18,7 @@ from routing.decision import Decision, make_decision
 from routing.eligibility import Eligibility, RepInfo
 from routing.pool_checks import WeightedCheck, compile_weighted
 from routing.roster import Roster
-from routing.rule_index import RuleIndex, positions
+from routing.rule_index import RuleIndex
 from routing.scoring import compile_scoring
 from routing.strategies import NOBODY
 from routing.strategies.least_loaded import chosen_why as least_loaded_why
@@ -131,7 +131,11 @@ class Router:
         if at != now:
             hours = {}
             self._open_at = (now, hours)
-        for position in positions(self._lookup(fields)):
+        mask = self._lookup(fields)
+        while mask:  # the candidates' positions, lowest first (rule_index.positions inlined)
+            low = mask & -mask
+            mask ^= low
+            position = low.bit_length() - 1
             rule, run = rules[position]
             # Each leaf is evaluated once, for the trace and for the decision.
             matched, entry = run(fields)
