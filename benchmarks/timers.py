@@ -7,9 +7,10 @@ are spread so that their steps fall due uniformly over the window.
 
 Run: ``bot.sla.runner.fire_due_timers`` is driven exactly as in production, by an
 APScheduler interval job every ``timer_interval`` (0.25 s, coalescing, one instance at a
-time) -- one such worker on SQLite, two (each with its own engine, like two replicas) on
-PostgreSQL. Reassign steps route the lead again (``route_lead``) and start new ladders,
-as they would in the bot; outbox rows are written but not delivered (no Slack).
+time) in a worker process of its own -- one such worker on SQLite, two (separate
+processes, each with its own engine, like two replicas of the bot) on PostgreSQL.
+Reassign steps route the lead again (``route_lead``) and start new ladders, as they
+would in the bot; outbox rows are written but not delivered (no Slack).
 
 Reported, for the timers of the window: firing lateness (``fired_at - due_at``, the
 instant the step ran in its transaction) p50/p99/max; duplicates, detected twice: a timer
@@ -26,6 +27,7 @@ SQLite by default (a file under a temporary directory); ``--pg`` (or
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import statistics
 import tempfile
@@ -151,45 +153,88 @@ def backlog(db: Database, end: datetime) -> int:
         )
 
 
+def replica(url: str, config: str, interval: float, ready: Any, stop: Any, fired: Any) -> None:
+    """One worker in a process of its own (interpreter, engine, scheduler), as a replica
+    of the bot runs: APScheduler ticks ``fire_due_timers`` as bot/scheduler.py does."""
+    rt = runtime(url, config)
+    scheduler = BackgroundScheduler(
+        timezone="UTC",
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
+    )
+
+    def tick() -> None:
+        n = fire_due_timers(rt)
+        with fired.get_lock():
+            fired.value += n
+
+    scheduler.add_job(tick, "interval", seconds=interval, id="fire_due_timers")
+    scheduler.start()
+    ready.set()
+    try:
+        stop.wait()
+    finally:
+        scheduler.shutdown(wait=True)
+        rt.db.dispose()
+
+
+class Replicas:
+    """``n`` worker processes on one database, started before the window opens."""
+
+    def __init__(self, url: str, config: str, n: int, interval: float) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.stop = ctx.Event()
+        self.counts = [ctx.Value("q", 0) for _ in range(n)]
+        self.ready = [ctx.Event() for _ in range(n)]
+        self.procs = [
+            ctx.Process(
+                target=replica,
+                args=(url, config, interval, self.ready[i], self.stop, self.counts[i]),
+                name=f"worker{i}",
+                daemon=True,
+            )
+            for i in range(n)
+        ]
+        for proc in self.procs:
+            proc.start()
+        for event in self.ready:
+            if not event.wait(timeout=60):
+                self.close()
+                raise RuntimeError("a timer worker process did not start")
+
+    def fired(self) -> dict[str, int]:
+        return {f"worker{i}": int(c.value) for i, c in enumerate(self.counts)}
+
+    def close(self) -> None:
+        self.stop.set()
+        for proc in self.procs:
+            proc.join(timeout=60)
+            if proc.is_alive():  # pragma: no cover - a hung worker
+                proc.kill()
+
+
 def run_window(
-    workers: list[Runtime],
-    interval: float,
+    db: Database,
+    replicas: Replicas,
     until: datetime,
     log: Callable[[str], None],
     *,
     drain_s: float = DRAIN_S,
 ) -> dict[str, int]:
-    """Production cadence: one APScheduler interval job per worker, as bot/scheduler.py;
-    after the window, keeps going until the window's backlog is fired (at most drain_s)."""
-    fired: Counter[str] = Counter()
-    schedulers = []
-    for i, rt in enumerate(workers):
-        scheduler = BackgroundScheduler(
-            timezone="UTC",
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
-        )
-
-        def tick(rt: Runtime = rt, name: str = f"worker{i}") -> None:
-            fired[name] += fire_due_timers(rt)
-
-        scheduler.add_job(tick, "interval", seconds=interval, id="fire_due_timers")
-        schedulers.append(scheduler)
-    for scheduler in schedulers:
-        scheduler.start()
+    """Lets the replicas fire through the window; after it, keeps them going until the
+    window's backlog is fired (at most drain_s)."""
     try:
         while datetime.now(UTC) < until:
             time.sleep(1)
             remaining = (until - datetime.now(UTC)).total_seconds()
             if int(remaining) % 10 == 0:
-                log(f"timers: {sum(fired.values()):,} fired, {remaining:.0f} s to go")
+                log(f"timers: {sum(replicas.fired().values()):,} fired, {remaining:.0f} s to go")
         give_up = time.monotonic() + drain_s
-        while (left := backlog(workers[0].db, until)) and time.monotonic() < give_up:
+        while (left := backlog(db, until)) and time.monotonic() < give_up:
             log(f"timers: window over, {left:,} still due")
             time.sleep(1)
     finally:
-        for scheduler in schedulers:
-            scheduler.shutdown(wait=True)
-    return dict(fired)
+        replicas.close()
+    return replicas.fired()
 
 
 def aware(value: datetime) -> datetime:
@@ -257,10 +302,17 @@ def run_engine(
         db = Database(url)
         upgrade(db.engine)
         db.dispose()
-        workers = [runtime(url, config) for _ in range(2 if engine == "postgresql" else 1)]
+        rt = runtime(url, config)
+        interval = rt.settings.timer_interval
+        workers = 2 if engine == "postgresql" else 1
         lead_s = 8.0  # seeding happens before the window opens
         start = datetime.now(UTC) + timedelta(seconds=lead_s + timers / 1500)
-        made, seed_s = seed(workers[0], timers, window_s, start)
+        replicas = Replicas(url, config, workers, interval)  # ticking, nothing due yet
+        try:
+            made, seed_s = seed(rt, timers, window_s, start)
+        except BaseException:
+            replicas.close()
+            raise
         log(f"timers[{engine}]: {made:,} timers seeded in {seed_s:.1f} s")
         wait = (start - datetime.now(UTC)).total_seconds()
         if wait < 0:
@@ -268,14 +320,12 @@ def run_engine(
         else:
             time.sleep(wait)
         end = start + timedelta(seconds=window_s)
-        interval = workers[0].settings.timer_interval
-        fired = run_window(workers, interval, end, log)
-        result = audit(workers[0].db, start, end)
-        for rt in workers:
-            rt.db.dispose()
+        fired = run_window(rt.db, replicas, end, log)
+        result = audit(rt.db, start, end)
+        rt.db.dispose()
         return {
             "engine": engine,
-            "workers": len(workers),
+            "workers": workers,
             "interval_s": interval,
             "window_s": window_s,
             "seeded": made,

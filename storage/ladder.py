@@ -94,6 +94,7 @@ def fire_batch(
     clock: Callable[[], datetime],
     *,
     budget_s: float | None = None,
+    route_apart: bool = False,
 ) -> Batch:
     """Run the steps of several claimed timers (row-locked, in the order they fell due)
     in the caller's transaction: their effects commit together, or not at all.
@@ -110,6 +111,11 @@ def fire_batch(
     does a step whose offer has an earlier step pending that another replica claimed
     (an offer's steps run in their order, whichever replica claimed which).
     Each step's ``now`` is read from ``clock`` when it runs.
+
+    With ``route_apart`` (PostgreSQL replicas), the steps that move a lead on are left
+    (``held``) for the caller to fire one per transaction: each then holds the pool's
+    rotation row only while it routes, and replicas do the rest of their steps in
+    parallel instead of queueing behind a whole batch for that row.
     """
     started = time.monotonic()
     offers = lock_offers(session, {t.offer_id for t in timers if t.offer_id is not None})
@@ -119,7 +125,7 @@ def fire_batch(
         if t.offer_id in offers and offers[t.offer_id].outcome == "pending" and _moves_lead(t)
     }
     leads: dict[int, Lead] = {}
-    if lead_ids:
+    if lead_ids and not route_apart:
         stmt = (
             select(Lead)
             .where(Lead.id.in_(sorted(lead_ids)))
@@ -151,8 +157,9 @@ def fire_batch(
             continue
         if offer is not None and offer.outcome == "pending" and _moves_lead(timer):
             lead = leads.get(offer.lead_id)
-            if lead is None:
+            if lead is None or route_apart:
                 held.append(timer.id)
+                postponed.add(offer.id)
             else:
                 moving.append((timer, offer, lead))
                 postponed.add(offer.id)

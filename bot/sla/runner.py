@@ -10,7 +10,9 @@ A step that fails rolls its whole batch back; the batch's timers are then fired 
 per transaction, so only the failing one backs off (and is finally given up on).
 Timers the batch left because another transaction held their offer or lead are fired
 the same way right after it commits (waiting for that lock); those it had no time left
-for go to the next batch.
+for go to the next batch. On PostgreSQL the steps that re-route a lead (reassign, open
+claim) are fired that way too, one per transaction, so that replicas queue for a pool's
+rotation row only while routing, not behind each other's whole batches.
 """
 
 from __future__ import annotations
@@ -48,7 +50,12 @@ def fire_due_timers(rt: Runtime, *, limit: int = 5000, batch: int = BATCH) -> in
                 if not timers:
                     break
                 result = fire_batch(
-                    session, rt.config.router, timers, rt.clock.now, budget_s=BATCH_BUDGET_S
+                    session,
+                    rt.config.router,
+                    timers,
+                    rt.clock.now,
+                    budget_s=BATCH_BUDGET_S,
+                    route_apart=not rt.db.is_sqlite,  # replicas route in parallel
                 )
         except Exception:
             if not claimed:

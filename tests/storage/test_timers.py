@@ -265,3 +265,22 @@ def test_a_step_waits_for_an_earlier_step_another_replica_claimed(db: Database) 
         ("escalate", "done", 1),
         ("escalate", "done", 1),
     ]
+
+
+def test_routing_apart_leaves_the_lead_moving_steps_to_their_own_transactions(
+    db: Database,
+) -> None:
+    router = Router(parse_config(CONFIG))
+    first = offered(db, router, 2)
+    with db.session() as session:
+        timers = claim_due(session, ALL_DUE, limit=100)
+        batch = fire_batch(session, router, timers, lambda: ALL_DUE, route_apart=True)
+    assert [f.what for _, f in batch.fired] == ["remind"] * 2 + ["notify"] * 2
+    assert batch.unrun == [] and len(batch.held) == 2
+    for timer_id in batch.held:
+        with db.session() as session:
+            timer = claim_one(session, timer_id, ALL_DUE)
+            assert timer is not None
+            assert fire_timer(session, router, timer, ALL_DUE).what.startswith("reassigned")
+    for offer_id in first:
+        assert [s for _, s, _ in timer_states(db, offer_id)] == ["done"] * 3
