@@ -1,4 +1,4 @@
-"""A weighted pool's eligibility checks and smooth weighted choice as one generated function.
+"""A weighted pool's eligibility checks and weighted choice as one generated function.
 
 Weighted needs every member's eligibility (credits move for all eligible members), so the
 engine's hot path for a weighted pool is a loop over all its members. For a pool listing
@@ -18,6 +18,7 @@ from typing import Any
 from routing.eligibility import EXCLUDED, Eligibility, RepInfo, at_max, away, caps_reason, lacks
 from routing.roster import RepLoad
 from routing.strategies import NOBODY
+from routing.strategies.weighted import due_first
 
 __all__ = ["WeightedCheck", "compile_weighted"]
 
@@ -57,6 +58,7 @@ def compile_weighted(
         "is_open": eligibility.is_open,
         "frozenset": frozenset,
         "int": int,
+        "due_first": due_first,
     }
     body = [
         "def check(loads, now, memo, required, excluded, old):",
@@ -66,8 +68,8 @@ def compile_weighted(
         "    add = candidates.append",
         "    credit = {}",
         "    total = 0",
-        "    best = None",
-        "    best_credit = best_weight = 0",
+        "    owed = []",
+        "    keep = owed.append",
     ]
     # Business hours the members keep, looked up once per call (pure in `now`).
     opens: dict[str, str] = {}
@@ -124,17 +126,18 @@ def compile_weighted(
             "    if why is None:",
             f"        value += {weight!r}",
             f"        total += {weight!r}",
-            "        if best is None or value > best_credit:",
-            f"            best, best_credit, best_weight = R{i}, value, {weight!r}",
+            f"        keep((R{i}, value, {weight!r}))",
             f"        add({{'rep': R{i}, 'eligible': True, 'why': None}})",
             "    else:",
             f"        add({{'rep': R{i}, 'eligible': False, 'why': why}})",
             f"    credit[R{i}] = value",
         ]
     body += [
-        "    if best is None:",
+        "    if not owed:",
         "        return candidates, None, None, NOBODY_WHY",
+        "    best = due_first(owed, total)",
         "    credit[best] -= total",
+        "    best_weight = next(w for r, _, w in owed if r == best)",
         "    return candidates, best, {'credit': credit}, "
         "f'weighted: weight {best_weight} of {total}'",
     ]
