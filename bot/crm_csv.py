@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.salesforce.ids import is_salesforce_id, to_18
+
 __all__ = ["CrmCsv", "CrmCsvError", "read_crm_csv"]
 
 # Our column -> the headers it accepts (compared without case, spaces, _ or -).
@@ -40,7 +42,6 @@ _COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 # A row needs one of these (a contact without e-mail still counts for its account).
 _REQUIRED = {"Account": ("Name",), "Contact": ("Email", "LastName")}
-_ID = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
 
 
 class CrmCsvError(Exception):
@@ -91,7 +92,7 @@ def read_crm_csv(path: Path, sobject: str) -> CrmCsv:
         if not any(values.get(c) for c in required):
             problem = f"{' and '.join(required)} {'are' if len(required) > 1 else 'is'} empty"
         record_id = values.get("Id") or ""
-        if problem is None and record_id and not _ID.match(record_id):
+        if problem is None and record_id and not is_salesforce_id(record_id):
             problem = f"Id {record_id!r} is not a Salesforce id (15 or 18 letters and digits)"
         if problem is not None:
             out.bad.append(f"row {number} (line {line}): {problem}")
@@ -102,5 +103,10 @@ def read_crm_csv(path: Path, sobject: str) -> CrmCsv:
             ).hexdigest()
             record_id = "csv" + digest[:15]  # 18 characters, never a real Salesforce id
         values["Id"] = record_id
+        # A report export may carry 15-character ids; the API and our tables use 18.
+        for key in ("Id", "AccountId", "OwnerId"):
+            value = values.get(key) or ""
+            if len(value) == 15 and is_salesforce_id(value):
+                values[key] = to_18(value)
         out.records.append({k: v or None for k, v in values.items()})
     return out

@@ -135,9 +135,8 @@ def compile_weighted(
     body += [
         "    if not owed:",
         "        return candidates, None, None, NOBODY_WHY",
-        "    best = due_first(owed, total)",
+        "    best, best_weight = due_first(owed, total)",
         "    credit[best] -= total",
-        "    best_weight = next(w for r, _, w in owed if r == best)",
         "    return candidates, best, {'credit': credit}, "
         "f'weighted: weight {best_weight} of {total}'",
     ]

@@ -98,14 +98,14 @@ def apply_records(
     to_values = VALUES[sobject]
     page = [r for r in records if _clean(r.get("Id"), 18)]
     applied = Applied()
-    gone = [
+    gone = {
         r["Id"]
         for r in page
         if _truthy(r.get("IsDeleted")) or (sobject == "Lead" and _truthy(r.get("IsConverted")))
-    ]
+    }
     if gone:
         applied.removed += remove_ids(session, sobject, gone)
-    keep = [r for r in page if r["Id"] not in set(gone)]
+    keep = [r for r in page if r["Id"] not in gone]
     existing = {
         row.id: row
         for row in session.scalars(select(model).where(model.id.in_([r["Id"] for r in keep])))

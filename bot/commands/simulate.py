@@ -33,6 +33,7 @@ from routing.simulate import (
     compare,
     simulate,
 )
+from storage.crm import account_values, contact_values
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -89,23 +90,8 @@ def _matcher(accounts: Path | None, contacts: Path | None, threshold: float) -> 
             print(f"{load.sobject.lower()}s: skipped {bad}", file=sys.stderr)
     records = {load.sobject: load.records for load in loads}
     return MatchIndex.build(
-        [
-            AccountRecord(
-                r["Id"], r["Name"], r.get("Website"), r.get("BillingCountry"), r.get("OwnerId")
-            )
-            for r in records.get("Account", [])
-        ],
-        [
-            ContactRecord(
-                r["Id"],
-                r.get("Email"),
-                r.get("AccountId"),
-                r.get("OwnerId"),
-                r.get("FirstName"),
-                r.get("LastName"),
-            )
-            for r in records.get("Contact", [])
-        ],
+        [AccountRecord(r["Id"], **account_values(r)) for r in records.get("Account", [])],
+        [ContactRecord(r["Id"], **contact_values(r)) for r in records.get("Contact", [])],
         threshold=threshold,
     )
 

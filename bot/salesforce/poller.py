@@ -146,7 +146,7 @@ class SalesforceJobs:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self._last_poll: float | None = None
-        self._last_users: float | None = None
+        self._last_sync: float | None = None
 
     def poll_tick(self) -> None:
         settings = self.rt.config.config.salesforce
@@ -159,8 +159,8 @@ class SalesforceJobs:
         """A job of its own: a long full resync never delays the lead poll."""
         settings = self.rt.config.config.salesforce
         now = time.monotonic()
-        if self._due(self._last_users, settings.sync_interval, now):
-            self._last_users = now
+        if self._due(self._last_sync, settings.sync_interval, now):
+            self._last_sync = now
             assert self.rt.salesforce is not None
             try:
                 full = full_resync_due(self.rt, settings.full_resync_interval)

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.salesforce.ids import is_salesforce_id, to_18
 from routing.config.models import RoutingConfig
 from routing.matching import MatchIndex
 from storage.crm import CrmSnapshot, generation, load_snapshot
@@ -39,12 +40,12 @@ def owner_map(config: RoutingConfig, user_emails: Mapping[str, str]) -> dict[str
         rep_id = by_email.get(email.lower())
         if rep_id is not None:
             out.setdefault(user_id, rep_id)
-            out.setdefault(user_id[:15], rep_id)
     for rep in config.reps:  # an explicit salesforce_user wins over an e-mail match
         ref = (rep.salesforce_user or "").strip()
-        if ref:
-            out[ref] = rep.id
-            out[ref[:15]] = rep.id
+        if is_salesforce_id(ref):
+            out[to_18(ref) if len(ref) == 15 else ref] = rep.id
+        elif ref:
+            out[ref.lower()] = rep.id
     return out
 
 
@@ -94,9 +95,7 @@ class Matcher:
         index, owners = self._current(session, config, db)
         if index is None:
             return out
-        lead = dict(fields)
-        if salesforce_id:
-            lead["salesforce_id"] = salesforce_id
+        lead = {**fields, "salesforce_id": salesforce_id} if salesforce_id else fields
         result = index.match(lead, owner_to_rep=owners)
         out.update(result.fields())
         out["match_trace"] = list(result.trace)
@@ -125,7 +124,8 @@ class Matcher:
                     )
                     self._refreshing.start()
                 return self._index, self._owners
-            self._install(load_snapshot(session), config, key)
+            snapshot = load_snapshot(session)
+            self._install(self._build(snapshot, key[2]), snapshot, config, key)
             return self._index, self._owners
 
     def _refresh(self, db: Database, config: RoutingConfig) -> None:
@@ -135,7 +135,7 @@ class Matcher:
                 snapshot = load_snapshot(session)
             built = self._build(snapshot, key[2])
             with self._lock:
-                self._install(snapshot, config, key, built=built)
+                self._install(built, snapshot, config, key)
         except Exception:  # the old index keeps serving; the next lead tries again
             log.exception("match_index_refresh_failed")
         finally:
@@ -144,16 +144,12 @@ class Matcher:
 
     def _install(
         self,
+        index: MatchIndex | None,
         snapshot: CrmSnapshot,
         config: RoutingConfig,
         key: tuple[int, str, float],
-        *,
-        built: MatchIndex | None = None,
     ) -> None:
-        if snapshot.empty:
-            self._index = None
-        else:
-            self._index = built or self._build(snapshot, key[2])
+        self._index = index
         self._owners = owner_lookup(config, snapshot.user_emails)
         self._key = key
 

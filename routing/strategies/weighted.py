@@ -38,15 +38,16 @@ def pick_weighted(
     for rep, weight in weights.items():
         credit[rep] += weight
     total = sum(weights.values())
-    chosen = due_first([(rep, credit[rep], weight) for rep, weight in weights.items()], total)
+    chosen, _ = due_first([(rep, credit[rep], weight) for rep, weight in weights.items()], total)
     credit[chosen] -= total
     return Pick(chosen, {"credit": credit}, f"weighted: weight {weights[chosen]} of {total}")
 
 
-def due_first(eligible: Sequence[tuple[str, int, int]], total: int) -> str:
-    """The rep whose next lead is due soonest: smallest ``(total - credit) / weight``
-    among ``(rep, credit, weight)`` with credit > 0 (else the largest credit); the first
-    in member order on a tie. Compared by cross-multiplying: exact, no floats."""
+def due_first(eligible: Sequence[tuple[str, int, int]], total: int) -> tuple[str, int]:
+    """``(rep, weight)`` of the rep whose next lead is due soonest: smallest
+    ``(total - credit) / weight`` among ``(rep, credit, weight)`` with credit > 0 (else
+    the largest credit); the first in member order on a tie. Compared by
+    cross-multiplying: exact, no floats."""
     best = None
     best_gap = best_weight = 0
     for rep, value, weight in eligible:
@@ -55,13 +56,13 @@ def due_first(eligible: Sequence[tuple[str, int, int]], total: int) -> str:
             if best is None or gap * best_weight < best_gap * weight:
                 best, best_gap, best_weight = rep, gap, weight
     if best is not None:
-        return best
+        return best, best_weight
     # Only after eligibility changes can nobody be owed a lead: fall back to the largest.
     top = eligible[0]
     for entry in eligible:
         if entry[1] > top[1]:
             top = entry
-    return top[0]
+    return top[0], top[2]
 
 
 def pick_weighted_distinct(
@@ -98,7 +99,6 @@ def weighted_choice(
         credit[rep] = value
     if not eligible:
         return None, None, NOBODY.why
-    best = due_first(eligible, total)
+    best, weight = due_first(eligible, total)
     credit[best] -= total
-    weight = next(w for rep, _, w in eligible if rep == best)
     return best, {"credit": credit}, f"weighted: weight {weight} of {total}"

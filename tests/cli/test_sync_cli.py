@@ -177,3 +177,20 @@ def test_simulate_matches_leads_against_an_accounts_export(
         "simulate", "--config", config, "--leads", leads, "--accounts", tmp_path / "no.csv"
     )
     assert missing.code == 2 and "no such file" in missing.err
+
+
+def test_fifteen_character_ids_become_the_api_form(tmp_path: Path) -> None:
+    from bot.salesforce.ids import to_18
+    from bot.services.matching import owner_lookup
+    from routing.config.loader import parse_config
+
+    export = tmp_path / "report.csv"
+    export.write_text("Account ID,Account Name,Owner ID\n001Ec00000GGw3h,Walker,005Ec000004o8yH\n")
+    [record] = read_crm_csv(export, "Account").records
+    assert record["Id"] == to_18("001Ec00000GGw3h") == "001Ec00000GGw3hIAD"
+    assert record["OwnerId"] == to_18("005Ec000004o8yH")
+    config = parse_config(
+        "reps:\n  - {id: alice, name: Alice, salesforce_user: 005Ec000004o8yH}\n"
+        "rules:\n  - {name: All, assign: {rep: alice}}\n"
+    )
+    assert owner_lookup(config, {}).get(record["OwnerId"]) == "alice"
