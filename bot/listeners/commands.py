@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
 
+from bot.listeners.errors import reported
 from bot.runtime import Runtime
 from bot.slash import SlashContext, dispatch
 
@@ -15,6 +16,7 @@ COMMAND = "/leads"
 
 def register(app: App, rt: Runtime) -> None:
     @app.command(COMMAND)
+    @reported
     def on_leads(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         ack()
         ctx = SlashContext(

@@ -10,6 +10,7 @@ from slack_bolt.context.respond import Respond
 from bot import permissions
 from bot.actions import ActionId, OfferRef, decode
 from bot.errors import NotARep, UserFacingError
+from bot.listeners.errors import reported
 from bot.runtime import Runtime
 from bot.services import leads
 from storage.models import Offer
@@ -41,6 +42,7 @@ def register(app: App, rt: Runtime) -> None:
         respond(replace_original=True, text=line, blocks=kept)
 
     @app.action(ActionId.ESCALATION_REASSIGN)
+    @reported
     def on_reassign(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
     ) -> None:
@@ -63,6 +65,7 @@ def register(app: App, rt: Runtime) -> None:
             )
 
     @app.action(ActionId.ESCALATION_NUDGE)
+    @reported
     def on_nudge(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         ref = decode(OfferRef, (body.get("actions") or [{}])[0].get("value"))
@@ -75,6 +78,7 @@ def register(app: App, rt: Runtime) -> None:
             )
 
     @app.action(ActionId.ESCALATION_OPEN_CLAIM)
+    @reported
     def on_open_claim(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         ref = decode(OfferRef, (body.get("actions") or [{}])[0].get("value"))

@@ -9,6 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.home.refresh import request_home_refresh
+from bot.listeners.errors import reported
 from bot.runtime import Runtime
 from bot.views.home import render_not_a_rep
 from storage.dedupe import first_time
@@ -16,6 +17,7 @@ from storage.dedupe import first_time
 
 def register(app: App, rt: Runtime) -> None:
     @app.event("app_home_opened")
+    @reported
     def on_app_home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         # Events are acknowledged by Bolt before this runs (process_before_response=False).
         if event.get("tab", "home") != "home":

@@ -9,6 +9,7 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.actions import ActionId, BlockId, OfferRef, ViewId, decode
+from bot.listeners.errors import reported
 from bot.runtime import Runtime
 from bot.services import leads
 from bot.views.card import lead_name
@@ -88,6 +89,7 @@ def register(app: App, rt: Runtime) -> None:
         return rt.directory.rep_for(str(body["user"]["id"]))
 
     @app.action(ActionId.ACCEPT)
+    @reported
     def on_accept(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
         ref = decode(OfferRef, _action_value(body))
@@ -96,6 +98,7 @@ def register(app: App, rt: Runtime) -> None:
         reply(respond, body, client, action, ref)
 
     @app.action(ActionId.DECLINE)
+    @reported
     def on_decline(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
         ref = decode(OfferRef, _action_value(body))
@@ -115,6 +118,7 @@ def register(app: App, rt: Runtime) -> None:
         )
 
     @app.view(ViewId.DECLINE_REASON)
+    @reported
     def on_decline_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         ref = decode(OfferRef, view.get("private_metadata"))
         rep_id = acting_rep(body)
@@ -130,6 +134,7 @@ def register(app: App, rt: Runtime) -> None:
         leads.decline(rt, ref.offer, rep_id or "", reason=reason)
 
     @app.action(ActionId.OPEN_IN_SALESFORCE)
+    @reported
     def on_open_in_salesforce(ack: Ack) -> None:
         # A link button: Slack opens the URL itself and still sends us the click.
         ack()

@@ -9,12 +9,14 @@ from slack_bolt.context.respond import Respond
 
 from bot.actions import ActionId, LeadRef, decode
 from bot.errors import NotARep, RepNotInSlack
+from bot.listeners.errors import reported
 from bot.runtime import Runtime
 from bot.services import leads
 
 
 def register(app: App, rt: Runtime) -> None:
     @app.action(ActionId.CLAIM)
+    @reported
     def on_claim(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         ref = decode(LeadRef, (body.get("actions") or [{}])[0].get("value"))
