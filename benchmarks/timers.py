@@ -9,7 +9,7 @@ Run: ``bot.sla.runner.fire_due_timers`` is driven exactly as in production, by a
 APScheduler interval job every ``timer_interval`` (0.25 s, coalescing, one instance at a
 time) in a worker process of its own -- one such worker on SQLite, two (separate
 processes, each with its own engine, like two replicas of the bot) on PostgreSQL.
-Reassign steps route the lead again (``route_lead``) and start new ladders, as they
+Reassign steps route the leads again (``route_leads``) and start new ladders, as they
 would in the bot; outbox rows are written but not delivered (no Slack).
 
 Reported, for the timers of the window: firing lateness (``fired_at - due_at``, the

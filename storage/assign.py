@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session, lazyload
 
 from routing.decision import Decision
 from routing.engine import Router
 from routing.roster import Roster
 from storage.events import record_event
-from storage.ladder import start_ladder
+from storage.ladder import LadderPlan, plan_ladder
 from storage.locking import for_update, insert_ignore
 from storage.models import Decision as DecisionRow
-from storage.models import Lead, Offer, PoolState
-from storage.outbox import enqueue
-from storage.roster import load_loads, load_roster, loads_matter
+from storage.models import Lead, Offer, PoolState, Timer
+from storage.outbox import enqueue_later
+from storage.roster import add_offers, load_exclusions, load_loads, load_roster, loads_matter
 
 ROUTABLE_STATES = ("new", "offered")
 # Bound on re-reading locked pool rows when a decision moves to another pool.
@@ -49,34 +49,73 @@ def _lock_pool(session: Session, pool_id: str, now: datetime) -> Mapping[str, An
 
 
 def decide(session: Session, router: Router, lead: Lead, now: datetime) -> Decision:
-    """Route with the chosen pool's row locked, so replicas never skip or double.
+    """Route one lead with the chosen pool's row locked (see :func:`decide_many`)."""
+    return decide_many(session, router, [lead], now)[0]
 
-    The roster is read once, unlocked; once the chosen pool's row is locked, its state is
-    re-read and, when the config reads offer counts, the loads (what other routing
-    transactions, serialised by that lock, change). The lead is routed again only when
-    either differs from what the first decision saw (same inputs, same decision)."""
+
+def decide_many(
+    session: Session, router: Router, leads: Sequence[Lead], now: datetime
+) -> list[Decision]:
+    """Route these leads in order, each with its chosen pool's row locked, so replicas
+    never skip or double.
+
+    The roster is read once, unlocked. When a decision picks a pool not locked yet, the
+    row is locked and its state re-read and, when the config reads offer counts, the
+    loads (what other routing transactions, serialised by that lock, change); the lead
+    is routed again only when either differs from what the decision saw (same inputs,
+    same decision). Later leads see the earlier ones' rotation and offers in memory:
+    their offers are written after all are decided."""
     config = router.config
-    roster = load_roster(session, config, lead_id=lead.id, now=now)
+    roster = load_roster(session, config, lead_id=None, now=now)
+    exclusions = load_exclusions(session, [lead.id for lead in leads])
     reload_loads = loads_matter(config)
+    reps = dict(roster.reps)
+    pools = dict(roster.pools)
+    offered: list[tuple[str, datetime]] = []  # this call's offers, not stored yet
     locked: set[str] = set()
-    decision = router.route(lead.fields, roster, now)
-    for _ in range(_MAX_LOCK_ROUNDS):
-        pool_id = decision.pool
-        if pool_id is None or pool_id in locked:
-            return decision
-        locked.add(pool_id)
-        state = _lock_pool(session, pool_id, now)
-        reps = roster.reps
-        if reload_loads:
-            away = {rep_id: load.away_until for rep_id, load in reps.items()}
-            reps = load_loads(session, config, now=now, away=away)
-        if state == roster.pools.get(pool_id, {}) and reps == roster.reps:
-            return decision
-        pools = dict(roster.pools)
-        pools[pool_id] = state
-        roster = Roster(reps=reps, pools=pools, excluded=roster.excluded)
-        decision = router.route(lead.fields, roster, now)
-    raise RuntimeError(f"routing of lead {lead.id} did not settle on a pool")
+    decisions: list[Decision] = []
+    for lead in leads:
+        excluded = exclusions.get(lead.id, frozenset())
+        decision = router.route(lead.fields, Roster(reps=reps, pools=pools, excluded=excluded), now)
+        for _ in range(_MAX_LOCK_ROUNDS):
+            pool_id = decision.pool
+            if pool_id is None or pool_id in locked:
+                break
+            locked.add(pool_id)
+            state = _lock_pool(session, pool_id, now)
+            fresh = reps
+            if reload_loads:
+                away = {rep_id: load.away_until for rep_id, load in reps.items()}
+                fresh = load_loads(session, config, now=now, away=away)
+                add_offers(fresh, offered)
+            if state == pools.get(pool_id, {}) and fresh == reps:
+                break
+            pools[pool_id] = state
+            reps = fresh
+            roster_now = Roster(reps=reps, pools=pools, excluded=excluded)
+            decision = router.route(lead.fields, roster_now, now)
+        else:
+            raise RuntimeError(f"routing of lead {lead.id} did not settle on a pool")
+        if decision.pool is not None and decision.pool_state is not None:
+            pools[decision.pool] = decision.pool_state
+        if decision.outcome == "rep" and decision.assignee is not None:
+            offered.append((decision.assignee, now))
+            add_offers(reps, [(decision.assignee, now)])
+        decisions.append(decision)
+    return decisions
+
+
+def lock_lead(session: Session, lead_id: int) -> Lead:
+    """The lead, row-locked and re-read; not its offers and decisions (loaded when
+    asked for): routing needs the row, and loading a lead's whole history made every
+    re-route pay for it."""
+    stmt = (
+        select(Lead)
+        .where(Lead.id == lead_id)
+        .options(lazyload(Lead.offers), lazyload(Lead.decisions))
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(for_update(session, stmt)).one()
 
 
 def route_lead(
@@ -88,23 +127,96 @@ def route_lead(
     actor: str | None = None,
 ) -> RouteResult:
     """Decide who gets the lead and create the offer or queue card, atomically."""
-    lead = session.scalars(
-        for_update(session, select(Lead).where(Lead.id == lead_id)).execution_options(
-            populate_existing=True
-        )
-    ).one()
-    if lead.state not in ROUTABLE_STATES:
-        return RouteResult(None, skipped=f"lead is {lead.state}")
-    if lead.state == "offered" and _pending_offer(session, lead.id) is not None:
-        return RouteResult(None, skipped="lead already has a pending offer")
+    return route_leads(session, router, [lock_lead(session, lead_id)], now, actor=actor)[0]
 
-    # Derived fields (territory, score, tier) follow the config that routes the lead.
-    lead.fields = router.enrich(lead.fields)
-    lead.score = lead.fields.get("score")
-    lead.tier = lead.fields.get("tier")
-    lead.score_reasons = lead.fields.get("score_reasons")
-    decision = decide(session, router, lead, now)
-    row = DecisionRow(
+
+def route_leads(
+    session: Session,
+    router: Router,
+    leads: Sequence[Lead],
+    now: datetime,
+    *,
+    actor: str | None = None,
+) -> list[RouteResult]:
+    """Route these leads, row-locked by the caller, in order and atomically in the
+    caller's transaction: decisions, rotation updates, offers with their ladders, and
+    cards. Several leads at once (an SLA batch re-routing its timed-out leads) share
+    one roster read, one lock per pool and one statement per kind of row."""
+    if not leads:
+        return []
+    results: dict[int, RouteResult] = {}
+    offered = [lead.id for lead in leads if lead.state == "offered"]
+    with_pending: set[int] = set()
+    if offered:
+        with_pending = set(
+            session.scalars(
+                select(Offer.lead_id).where(
+                    Offer.lead_id.in_(sorted(offered)), Offer.outcome == "pending"
+                )
+            )
+        )
+    todo: list[Lead] = []
+    seen: set[int] = set()
+    for lead in leads:
+        if lead.id in seen:
+            continue  # listed twice: routed once
+        seen.add(lead.id)
+        if lead.state not in ROUTABLE_STATES:
+            results[lead.id] = RouteResult(None, skipped=f"lead is {lead.state}")
+        elif lead.id in with_pending:
+            results[lead.id] = RouteResult(None, skipped="lead already has a pending offer")
+        else:
+            todo.append(lead)
+    for lead in todo:
+        # Derived fields (territory, score, tier) follow the config that routes the lead.
+        lead.fields = router.enrich(lead.fields)
+        lead.score = lead.fields.get("score")
+        lead.tier = lead.fields.get("tier")
+        lead.score_reasons = lead.fields.get("score_reasons")
+    decisions = decide_many(session, router, todo, now) if todo else []
+    rows = [_decision_row(lead, d, now) for lead, d in zip(todo, decisions, strict=True)]
+    session.add_all(rows)
+    session.flush()
+    _store_rotation(session, decisions, now)
+    to_offer: list[tuple[Lead, DecisionRow, str]] = []
+    for lead, decision, row in zip(todo, decisions, rows, strict=True):
+        lead.routed_at = lead.routed_at or now
+        lead.config_version = decision.config_version
+        record_event(
+            session,
+            lead_id=lead.id,
+            kind="lead.routed",
+            at=now,
+            actor=actor,
+            outcome=decision.outcome,
+            rule=decision.rule,
+            assignee=decision.assignee,
+            queue=decision.queue,
+        )
+        if decision.outcome == "rep":
+            assert decision.assignee is not None
+            to_offer.append((lead, row, decision.assignee))
+        elif decision.outcome == "queue":
+            lead.state = "queued"
+            lead.queue_id = decision.queue
+            enqueue_later(
+                session,
+                key=f"lead:{lead.id}:queue:{row.id}",
+                kind="slack.queue_card",
+                payload={"lead_id": lead.id, "queue": decision.queue},
+                now=now,
+                lead_id=lead.id,
+            )
+        else:
+            _unrouted(session, router, lead, row, now)
+    offers = {o.lead_id: o.id for o in create_offers(session, router, to_offer, now)}
+    for lead, decision in zip(todo, decisions, strict=True):
+        results[lead.id] = RouteResult(decision, offer_id=offers.get(lead.id))
+    return [results[lead.id] for lead in leads]
+
+
+def _decision_row(lead: Lead, decision: Decision, now: datetime) -> DecisionRow:
+    return DecisionRow(
         lead_id=lead.id,
         decided_at=now,
         rule=decision.rule,
@@ -116,48 +228,30 @@ def route_lead(
         trace=decision.trace,
         config_version=decision.config_version,
     )
-    session.add(row)
-    session.flush()
-    if decision.pool is not None and decision.pool_state is not None:
+
+
+def _store_rotation(session: Session, decisions: Sequence[Decision], now: datetime) -> None:
+    """Each pool's rotation row gets the state its last decision left (locked since)."""
+    final: dict[str, tuple[Mapping[str, Any], int]] = {}
+    for decision in decisions:
+        if decision.pool is not None and decision.pool_state is not None:
+            count = final[decision.pool][1] if decision.pool in final else 0
+            final[decision.pool] = (decision.pool_state, count + 1)
+    for pool_id, (state, count) in final.items():
         session.execute(
             update(PoolState)
-            .where(PoolState.pool_id == decision.pool)
-            .values(state=decision.pool_state, version=PoolState.version + 1, updated_at=now)
+            .where(PoolState.pool_id == pool_id)
+            .values(state=state, version=PoolState.version + count, updated_at=now)
         )
-    lead.routed_at = lead.routed_at or now
-    lead.config_version = decision.config_version
-    record_event(
-        session,
-        lead_id=lead.id,
-        kind="lead.routed",
-        at=now,
-        actor=actor,
-        outcome=decision.outcome,
-        rule=decision.rule,
-        assignee=decision.assignee,
-        queue=decision.queue,
-    )
 
-    if decision.outcome == "rep":
-        assert decision.assignee is not None
-        offer = create_offer(session, router, lead, row, decision.assignee, now)
-        return RouteResult(decision, offer_id=offer.id)
-    if decision.outcome == "queue":
-        lead.state = "queued"
-        lead.queue_id = decision.queue
-        enqueue(
-            session,
-            key=f"lead:{lead.id}:queue:{row.id}",
-            kind="slack.queue_card",
-            payload={"lead_id": lead.id, "queue": decision.queue},
-            now=now,
-            lead_id=lead.id,
-        )
-        return RouteResult(decision)
+
+def _unrouted(
+    session: Session, router: Router, lead: Lead, row: DecisionRow, now: datetime
+) -> None:
     lead.state = "unrouted"
     # One alert per admin: a retry after a partial failure never repeats a sent one.
     for admin in router.config.admins:
-        enqueue(
+        enqueue_later(
             session,
             key=f"lead:{lead.id}:unrouted:{row.id}:{admin}",
             kind="slack.unrouted_alert",
@@ -167,12 +261,6 @@ def route_lead(
         )
     if not router.config.admins:
         record_event(session, lead_id=lead.id, kind="alert.no_admins", at=now)
-    return RouteResult(decision)
-
-
-def _pending_offer(session: Session, lead_id: int) -> Offer | None:
-    stmt = select(Offer).where(Offer.lead_id == lead_id, Offer.outcome == "pending")
-    return session.scalars(stmt).first()
 
 
 def create_offer(
@@ -183,26 +271,53 @@ def create_offer(
     rep_id: str,
     now: datetime,
 ) -> Offer:
-    offer = Offer(
-        lead_id=lead.id,
-        decision_id=decision.id,
-        rep_id=rep_id,
-        offered_at=now,
-        outcome="pending",
-    )
-    session.add(offer)
-    session.flush()
-    policy = router.sla_policy(lead.fields)
-    if policy is not None:
-        start_ladder(session, router.config, policy, offer)
-    lead.state = "offered"
-    record_event(session, lead_id=lead.id, kind="offer.created", at=now, rep=rep_id, offer=offer.id)
-    enqueue(
-        session,
-        key=f"offer:{offer.id}:post",
-        kind="slack.offer_card",
-        payload={"offer_id": offer.id},
-        now=now,
-        lead_id=lead.id,
-    )
-    return offer
+    return create_offers(session, router, [(lead, decision, rep_id)], now)[0]
+
+
+def create_offers(
+    session: Session,
+    router: Router,
+    items: Sequence[tuple[Lead, DecisionRow, str]],
+    now: datetime,
+) -> list[Offer]:
+    """Offers (lead, decision, rep) with their SLA ladders and cards: the offers in one
+    flush, their timers in one statement."""
+    if not items:
+        return []
+    offers: list[Offer] = []
+    plans: list[LadderPlan | None] = []
+    for lead, decision, rep_id in items:
+        offer = Offer(
+            lead_id=lead.id,
+            decision_id=decision.id,
+            rep_id=rep_id,
+            offered_at=now,
+            outcome="pending",
+        )
+        policy = router.sla_policy(lead.fields)
+        plan = plan_ladder(router.config, policy, rep_id, now) if policy is not None else None
+        if plan is not None:
+            plan.apply(offer)  # before the insert: no second statement for the snapshot
+        offers.append(offer)
+        plans.append(plan)
+    session.add_all(offers)
+    session.flush()  # their ids name the timers and cards
+    timers = [
+        row for o, p in zip(offers, plans, strict=True) if p is not None for row in p.timer_rows(o)
+    ]
+    if timers:
+        session.execute(insert(Timer.__table__), timers)
+    for (lead, _, rep_id), offer in zip(items, offers, strict=True):
+        lead.state = "offered"
+        record_event(
+            session, lead_id=lead.id, kind="offer.created", at=now, rep=rep_id, offer=offer.id
+        )
+        enqueue_later(
+            session,
+            key=f"offer:{offer.id}:post",
+            kind="slack.offer_card",
+            payload={"offer_id": offer.id},
+            now=now,
+            lead_id=lead.id,
+        )
+    return offers

@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+import storage.deferred  # noqa: F401  (registers the commit hook that writes deferred rows)
+
 DEFAULT_SQLITE_PATH = Path("var") / "leadrouter.db"
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from storage.deferred import defer_insert
 from storage.models import Event
 
 
@@ -18,7 +19,12 @@ def record_event(
     at: datetime,
     actor: str | None = None,
     **data: Any,
-) -> Event:
-    event = Event(lead_id=lead_id, kind=kind, at=at, actor=actor, data=data)
-    session.add(event)
-    return event
+) -> None:
+    """Log an event; written when the transaction commits, with its other events in
+    one statement (see storage.deferred), in the order they were recorded. Nothing
+    reads the log inside the transaction that writes it."""
+    defer_insert(
+        session,
+        Event.__table__,
+        {"lead_id": lead_id, "kind": kind, "at": at, "actor": actor, "data": data},
+    )

@@ -8,12 +8,12 @@ ladder already running, and a crash never loses a step.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, lazyload
 
 from routing.config.models import RoutingConfig, SlaPolicy
@@ -23,41 +23,74 @@ from storage.events import record_event
 from storage.locking import for_update
 from storage.models import Decision, Lead, Offer, Timer
 from storage.offers import lock_offer, lock_offers
-from storage.outbox import enqueue
-from storage.timers import behind_earlier_steps, cancel_for_offer, mark_fired
+from storage.outbox import enqueue_later
+from storage.timers import (
+    behind_earlier_steps,
+    cancel_for_offer,
+    cancel_for_offers,
+    mark_fired,
+)
 
 TIMED_OUT = "not accepted in time"
 
 
-def start_ladder(
-    session: Session, config: RoutingConfig, policy: SlaPolicy, offer: Offer
-) -> dict[str, Any]:
-    """Deadline, snapshot and timers for a new offer; returns the snapshot."""
-    rep = config.reps_by_id.get(offer.rep_id)
+@dataclass(frozen=True)
+class LadderPlan:
+    """A new offer's ladder: its deadline and snapshot (set on the offer before it is
+    inserted) and one timer row per step (inserted once the offer has its id)."""
+
+    deadline: datetime
+    snapshot: dict[str, Any]
+    steps: list[LadderStep]
+
+    def apply(self, offer: Offer) -> None:
+        offer.deadline = self.deadline
+        offer.sla = self.snapshot
+
+    def timer_rows(self, offer: Offer) -> list[dict[str, Any]]:
+        first_escalation = next((s.index for s in self.steps if s.kind == "escalate"), None)
+        return [
+            {
+                "key": f"offer:{offer.id}:step:{step.index}",
+                "kind": step.kind,
+                "lead_id": offer.lead_id,
+                "offer_id": offer.id,
+                "due_at": step.due,
+                "status": "pending",
+                "locked_until": None,
+                "attempts": 0,
+                "payload": {**step.to_dict(), "breach": step.index == first_escalation},
+                "fired_at": None,
+            }
+            for step in self.steps
+        ]
+
+
+def plan_ladder(
+    config: RoutingConfig, policy: SlaPolicy, rep_id: str, offered_at: datetime
+) -> LadderPlan:
+    rep = config.reps_by_id.get(rep_id)
     hours = config.business_hours.get(rep.hours) if rep is not None and rep.hours else None
-    steps = ladder(policy, offer.offered_at, hours)
-    offer.deadline = offer_deadline(policy, offer.offered_at, hours)
+    steps = ladder(policy, offered_at, hours)
     snapshot = {
         "policy": policy.model_dump(mode="json"),
         "max_reassignments": config.max_reassignments_for(policy),
         "ladder": [step.to_dict() for step in steps],
     }
-    offer.sla = snapshot
-    first_escalation = next((s.index for s in steps if s.kind == "escalate"), None)
-    for step in steps:
-        session.add(
-            Timer(
-                key=f"offer:{offer.id}:step:{step.index}",
-                kind=step.kind,
-                lead_id=offer.lead_id,
-                offer_id=offer.id,
-                due_at=step.due,
-                status="pending",
-                attempts=0,
-                payload={**step.to_dict(), "breach": step.index == first_escalation},
-            )
-        )
-    return snapshot
+    return LadderPlan(offer_deadline(policy, offered_at, hours), snapshot, steps)
+
+
+def start_ladder(
+    session: Session, config: RoutingConfig, policy: SlaPolicy, offer: Offer
+) -> dict[str, Any]:
+    """Deadline, snapshot and timers for a new offer (stored: it has its id); returns
+    the snapshot."""
+    plan = plan_ladder(config, policy, offer.rep_id, offer.offered_at)
+    plan.apply(offer)
+    rows = plan.timer_rows(offer)
+    if rows:
+        session.execute(insert(Timer.__table__), rows)
+    return plan.snapshot
 
 
 @dataclass(frozen=True)
@@ -94,7 +127,6 @@ def fire_batch(
     clock: Callable[[], datetime],
     *,
     budget_s: float | None = None,
-    route_apart: bool = False,
 ) -> Batch:
     """Run the steps of several claimed timers (row-locked, in the order they fell due)
     in the caller's transaction: their effects commit together, or not at all.
@@ -110,12 +142,9 @@ def fire_batch(
     (``unrun``): still pending once the batch commits, they go to the next batch; so
     does a step whose offer has an earlier step pending that another replica claimed
     (an offer's steps run in their order, whichever replica claimed which).
-    Each step's ``now`` is read from ``clock`` when it runs.
-
-    With ``route_apart`` (PostgreSQL replicas), the steps that move a lead on are left
-    (``held``) for the caller to fire one per transaction: each then holds the pool's
-    rotation row only while it routes, and replicas do the rest of their steps in
-    parallel instead of queueing behind a whole batch for that row.
+    Each step's ``now`` is read from ``clock`` when it runs; the steps that move a
+    lead on run last and together, their leads routed in one pass (see
+    storage.assign.route_leads), so the pool's rotation row is held briefly.
     """
     started = time.monotonic()
     offers = lock_offers(session, {t.offer_id for t in timers if t.offer_id is not None})
@@ -125,7 +154,7 @@ def fire_batch(
         if t.offer_id in offers and offers[t.offer_id].outcome == "pending" and _moves_lead(t)
     }
     leads: dict[int, Lead] = {}
-    if lead_ids and not route_apart:
+    if lead_ids:
         stmt = (
             select(Lead)
             .where(Lead.id.in_(sorted(lead_ids)))
@@ -157,7 +186,7 @@ def fire_batch(
             continue
         if offer is not None and offer.outcome == "pending" and _moves_lead(timer):
             lead = leads.get(offer.lead_id)
-            if lead is None or route_apart:
+            if lead is None:
                 held.append(timer.id)
                 postponed.add(offer.id)
             else:
@@ -169,13 +198,11 @@ def fire_batch(
             continue
         if timer.status == "pending":
             fired.append((timer, _fire(session, router, timer, offer, clock())))
-    for timer, offer, lead in moving:
-        if budget_s is not None and time.monotonic() - started > budget_s:
-            unrun.append(timer.id)
-            continue
-        if timer.status != "pending":  # its ladder was stopped by an earlier step here
-            continue
-        fired.append((timer, _fire(session, router, timer, offer, clock(), lead=lead)))
+    if moving and budget_s is not None and time.monotonic() - started > budget_s:
+        unrun.extend(timer.id for timer, _, _ in moving)
+    elif moving:
+        # Together: the leads they re-route share one routing pass.
+        fired.extend(_fire_moving(session, router, moving, clock()))
     return Batch(fired, held, unrun)
 
 
@@ -198,9 +225,18 @@ def _fire(
         mark_fired(timer, now, outcome="skipped")
         why = "offer gone" if offer is None else f"offer {offer.outcome}"
         return Fired(timer.id, "skipped", why)
+    if _moves_lead(timer):
+        if lead is None:
+            # Not the lead's offers and decisions (selectin by default): a step needs the
+            # lead row only, and loading its whole history made every step pay for it.
+            lead = session.get(
+                Lead, offer.lead_id, options=[lazyload(Lead.offers), lazyload(Lead.decisions)]
+            )
+        assert lead is not None
+        return _fire_moving(session, router, [(timer, offer, lead)], now)[0][1]
     step = LadderStep.from_dict(timer.payload)
     if step.kind == "remind":
-        enqueue(
+        enqueue_later(
             session,
             key=f"timer:{timer.id}:remind",
             kind="slack.remind",
@@ -211,7 +247,20 @@ def _fire(
         record_event(session, lead_id=offer.lead_id, kind="sla.reminded", at=now, offer=offer.id)
         mark_fired(timer, now)
         return Fired(timer.id, "done", "remind")
+    _escalated(session, router.config, timer, offer, step, now)
+    mark_fired(timer, now)
+    return Fired(timer.id, "done", "notify")
 
+
+def _escalated(
+    session: Session,
+    config: RoutingConfig,
+    timer: Timer,
+    offer: Offer,
+    step: LadderStep,
+    now: datetime,
+) -> None:
+    """What every escalation step does first: log it (and the breach), notify."""
     action = dict(step.step)
     if timer.payload.get("breach"):
         record_event(
@@ -231,23 +280,94 @@ def _fire(
         step=step.index,
         action={k: v for k, v in action.items() if v not in (None, [], "")},
     )
-    _notify(session, router.config, offer, timer, action.get("notify") or [], now)
-    what = "notify"
-    if action.get("reassign") == "next" or action.get("open_claim"):
-        if lead is None:
-            # Not the lead's offers and decisions (selectin by default): a step needs the
-            # lead row only, and loading its whole history made every step pay for it.
-            lead = session.get(
-                Lead, offer.lead_id, options=[lazyload(Lead.offers), lazyload(Lead.decisions)]
-            )
-        assert lead is not None
+    _notify(session, config, offer, timer, action.get("notify") or [], now)
+
+
+def _fire_moving(
+    session: Session,
+    router: Router,
+    items: Sequence[tuple[Timer, Offer, Lead]],
+    now: datetime,
+) -> list[tuple[Timer, Fired]]:
+    """Steps that move their lead on (reassign next, open claim), offers pending and
+    locked, leads locked: run together, so the leads they re-route share one routing
+    pass (one roster read, one lock per pool, one statement per kind of row)."""
+    from storage.assign import route_leads  # assign imports this module for new offers
+
+    config = router.config
+    reassigning = [(t, o, lead) for t, o, lead in items if _action(t).get("reassign") == "next"]
+    timed_out = _timed_out_before(session, [(o, lead) for _, o, lead in reassigning])
+    whats: dict[int, str] = {}
+    ended: list[Offer] = []
+    to_route: list[tuple[Timer, Lead]] = []
+    for timer, offer, lead in items:
+        step = LadderStep.from_dict(timer.payload)
+        _escalated(session, config, timer, offer, step, now)
+        action = dict(step.step)
         if action.get("reassign") == "next":
-            what = _reassign_next(session, router, offer, lead, now)
-        else:
+            snapshot = offer.sla or {}
+            limit = int(snapshot.get("max_reassignments", config.max_reassignments))
+            if timed_out.get(lead.id, 0) >= limit:
+                whats[timer.id] = _over_limit(session, router, offer, lead, limit, now)
+            else:
+                _end_offer(session, offer, now, TIMED_OUT, cancel=False)
+                ended.append(offer)
+                to_route.append((timer, lead))
+        elif action.get("open_claim"):
             queue = str(action["open_claim"])
-            what = _open_claim(session, router, offer, lead, queue, now, TIMED_OUT)
-    mark_fired(timer, now)
-    return Fired(timer.id, "done", what)
+            whats[timer.id] = _open_claim(session, router, offer, lead, queue, now, TIMED_OUT)
+        else:
+            whats[timer.id] = "notify"
+    cancel_for_offers(session, [o.id for o in ended])
+    routed = route_leads(session, router, [lead for _, lead in to_route], now, actor="sla")
+    for (timer, _), result in zip(to_route, routed, strict=True):
+        decision = result.decision
+        if decision is None:
+            whats[timer.id] = f"reassign skipped: {result.skipped}"
+        else:
+            to = decision.assignee or decision.queue or ""
+            whats[timer.id] = f"reassigned: {decision.outcome} {to}".strip()
+    out: list[tuple[Timer, Fired]] = []
+    for timer, _, _ in items:
+        mark_fired(timer, now)
+        out.append((timer, Fired(timer.id, "done", whats[timer.id])))
+    return out
+
+
+def _action(timer: Timer) -> dict[str, Any]:
+    return dict((timer.payload or {}).get("step") or {})
+
+
+def _timed_out_before(session: Session, pairs: Sequence[tuple[Offer, Lead]]) -> dict[int, int]:
+    """Per lead, how many of its other offers timed out: reassignments so far."""
+    if not pairs:
+        return {}
+    rows = session.execute(
+        select(Offer.lead_id, func.count())
+        .where(
+            Offer.lead_id.in_(sorted({lead.id for _, lead in pairs})),
+            Offer.outcome == "timed_out",
+            Offer.id.not_in(sorted({offer.id for offer, _ in pairs})),
+        )
+        .group_by(Offer.lead_id)
+    )
+    return {lead_id: int(n) for lead_id, n in rows}
+
+
+def _over_limit(
+    session: Session, router: Router, offer: Offer, lead: Lead, limit: int, now: datetime
+) -> str:
+    """Reassigned as often as allowed: open for claim (and tell admins), or unrouted."""
+    queue = _fallback_queue(router.config, offer)
+    reason = f"{TIMED_OUT}; reassignment limit ({limit}) reached"
+    if queue is None:
+        _end_offer(session, offer, now, reason)
+        lead.state = "unrouted"
+        _alert_admins(session, router.config, lead, now, f"{reason} and no queue to open")
+        return "limit reached, unrouted"
+    _open_claim(session, router, offer, lead, queue, now, reason)
+    _alert_admins(session, router.config, lead, now, f"{reason}; opened for claim in {queue}")
+    return f"limit reached, open claim in {queue}"
 
 
 def _notify(
@@ -268,7 +388,7 @@ def _notify(
         else:
             recipients.append(f"rep:{target}")
     for recipient in dict.fromkeys(recipients):
-        enqueue(
+        enqueue_later(
             session,
             key=f"timer:{timer.id}:notify:{recipient}",
             kind="slack.escalation_notice",
@@ -278,12 +398,17 @@ def _notify(
         )
 
 
-def _end_offer(session: Session, offer: Offer, now: datetime, reason: str) -> None:
+def _end_offer(
+    session: Session, offer: Offer, now: datetime, reason: str, *, cancel: bool = True
+) -> None:
+    """The offer timed out: closed, its card updated; its ladder stopped (unless the
+    caller stops several at once)."""
     offer.outcome = "timed_out"
     offer.responded_at = now
     offer.reason = reason
-    cancel_for_offer(session, offer.id)
-    enqueue(
+    if cancel:
+        cancel_for_offer(session, offer.id)
+    enqueue_later(
         session,
         key=f"offer:{offer.id}:timed_out",
         kind="slack.offer_update",
@@ -291,37 +416,6 @@ def _end_offer(session: Session, offer: Offer, now: datetime, reason: str) -> No
         now=now,
         lead_id=offer.lead_id,
     )
-
-
-def _reassign_next(
-    session: Session, router: Router, offer: Offer, lead: Lead, now: datetime
-) -> str:
-    from storage.assign import route_lead  # assign imports this module for new offers
-
-    snapshot = offer.sla or {}
-    limit = int(snapshot.get("max_reassignments", router.config.max_reassignments))
-    done_before = session.scalar(
-        select(func.count())
-        .select_from(Offer)
-        .where(Offer.lead_id == lead.id, Offer.outcome == "timed_out", Offer.id != offer.id)
-    )
-    if (done_before or 0) >= limit:
-        queue = _fallback_queue(router.config, offer)
-        reason = f"{TIMED_OUT}; reassignment limit ({limit}) reached"
-        if queue is None:
-            _end_offer(session, offer, now, reason)
-            lead.state = "unrouted"
-            _alert_admins(session, router.config, lead, now, f"{reason} and no queue to open")
-            return "limit reached, unrouted"
-        _open_claim(session, router, offer, lead, queue, now, reason)
-        _alert_admins(session, router.config, lead, now, f"{reason}; opened for claim in {queue}")
-        return f"limit reached, open claim in {queue}"
-    _end_offer(session, offer, now, TIMED_OUT)
-    result = route_lead(session, router, lead.id, now, actor="sla")
-    decision = result.decision
-    if decision is None:
-        return f"reassign skipped: {result.skipped}"
-    return f"reassigned: {decision.outcome} {decision.assignee or decision.queue or ''}".strip()
 
 
 def _open_claim(
@@ -349,7 +443,7 @@ def _open_claim(
         )
     )
     record_event(session, lead_id=lead.id, kind="lead.queued", at=now, queue=queue, by="sla")
-    enqueue(
+    enqueue_later(
         session,
         key=f"lead:{lead.id}:queue:offer{offer.id}",
         kind="slack.queue_card",
@@ -376,7 +470,7 @@ def _alert_admins(
     session: Session, config: RoutingConfig, lead: Lead, now: datetime, text: str
 ) -> None:
     for admin in config.admins:
-        enqueue(
+        enqueue_later(
             session,
             key=f"lead:{lead.id}:sla_alert:{now.isoformat()}:{admin}",
             kind="slack.admin_alert",

@@ -17,6 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import Database
+from storage.deferred import defer_insert
 from storage.locking import for_update, insert_ignore
 from storage.models import OutboxItem
 
@@ -58,6 +59,34 @@ def enqueue(
             "next_attempt_at": now + delay,
         },
         key="key",
+    )
+
+
+def enqueue_later(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    lead_id: int | None = None,
+) -> None:
+    """:func:`enqueue`, written with the transaction's other deferred rows when it
+    commits (see storage.deferred): for hot paths that queue many effects at once."""
+    defer_insert(
+        session,
+        OutboxItem.__table__,
+        {
+            "key": key,
+            "kind": kind,
+            "lead_id": lead_id,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+            "next_attempt_at": now,
+        },
+        unique_on="key",
     )
 
 

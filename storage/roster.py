@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -48,16 +49,42 @@ def load_roster(
         pools.update(pool_overrides)
     excluded: frozenset[str] = frozenset()
     if lead_id is not None:
-        excluded = frozenset(
-            session.scalars(
-                select(Offer.rep_id).where(
-                    Offer.lead_id == lead_id, Offer.outcome.in_(EXCLUDING_OUTCOMES)
-                )
-            )
-        )
+        excluded = load_exclusions(session, [lead_id]).get(lead_id, frozenset())
     return Roster(
         reps=load_loads(session, config, now=now, away=away), pools=pools, excluded=excluded
     )
+
+
+def load_exclusions(session: Session, lead_ids: Collection[int]) -> dict[int, frozenset[str]]:
+    """Per lead, the reps it must not go to again (declined, timed out, revoked)."""
+    if not lead_ids:
+        return {}
+    found: dict[int, set[str]] = defaultdict(set)
+    rows = session.execute(
+        select(Offer.lead_id, Offer.rep_id).where(
+            Offer.lead_id.in_(sorted(lead_ids)), Offer.outcome.in_(EXCLUDING_OUTCOMES)
+        )
+    )
+    for lead_id, rep_id in rows:
+        found[lead_id].add(rep_id)
+    return {lead_id: frozenset(reps) for lead_id, reps in found.items()}
+
+
+def add_offers(reps: dict[str, RepLoad], offered: Collection[tuple[str, datetime]]) -> None:
+    """``reps`` (in place) as :func:`load_loads` would read them once these offers (rep,
+    when) are stored too: routing several leads in one transaction decides them all
+    before it writes their offers."""
+    for rep_id, at in offered:
+        load = reps.get(rep_id)
+        if load is None:
+            continue
+        last = load.last_offered_at
+        reps[rep_id] = replace(
+            load,
+            pending=load.pending + 1,
+            recent_offers=(*load.recent_offers, at),
+            last_offered_at=at if last is None or at > last else last,
+        )
 
 
 def load_loads(

@@ -7,7 +7,7 @@ it back and the timer fires again later, so every timer takes effect exactly onc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -49,8 +49,13 @@ def schedule(
 
 
 def cancel_for_offer(session: Session, offer_id: int) -> int:
-    """Stop an offer's ladder (accepted, declined, reassigned); the caller holds the
-    offer's row lock.
+    """Stop an offer's ladder (see :func:`cancel_for_offers`)."""
+    return cancel_for_offers(session, [offer_id])
+
+
+def cancel_for_offers(session: Session, offer_ids: Collection[int]) -> int:
+    """Stop these offers' ladders (accepted, declined, reassigned); the caller holds
+    the offers' row locks.
 
     A step of this offer being fired right now by another transaction (its timer row is
     locked, and it waits for the offer lock we hold) is skipped, not waited for: waiting
@@ -58,7 +63,11 @@ def cancel_for_offer(session: Session, offer_id: int) -> int:
     the offer). Once we commit, that step sees the offer is no longer pending and ends
     as ``skipped``, so it never runs after the ladder was stopped.
     """
-    pending = select(Timer.id).where(Timer.offer_id == offer_id, Timer.status == "pending")
+    if not offer_ids:
+        return 0
+    pending = select(Timer.id).where(
+        Timer.offer_id.in_(sorted(offer_ids)), Timer.status == "pending"
+    )
     ids = list(session.scalars(for_update(session, pending, skip_locked=True)))
     if not ids:
         return 0

@@ -10,9 +10,9 @@ A step that fails rolls its whole batch back; the batch's timers are then fired 
 per transaction, so only the failing one backs off (and is finally given up on).
 Timers the batch left because another transaction held their offer or lead are fired
 the same way right after it commits (waiting for that lock); those it had no time left
-for go to the next batch. On PostgreSQL the steps that re-route a lead (reassign, open
-claim) are fired that way too, one per transaction, so that replicas queue for a pool's
-rotation row only while routing, not behind each other's whole batches.
+for go to the next batch. The steps that re-route a lead (reassign, open claim) run last
+in their batch and route their leads in one pass, so replicas queue for a pool's rotation
+row only briefly.
 """
 
 from __future__ import annotations
@@ -55,7 +55,6 @@ def fire_due_timers(rt: Runtime, *, limit: int = 5000, batch: int = BATCH) -> in
                     timers,
                     rt.clock.now,
                     budget_s=BATCH_BUDGET_S,
-                    route_apart=not rt.db.is_sqlite,  # replicas route in parallel
                 )
         except Exception:
             if not claimed:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-import storage.ladder
+import storage.assign
 from bot.config_store import ConfigStore
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
@@ -208,14 +208,15 @@ def test_a_failing_step_backs_off_alone(db: Database, monkeypatch: pytest.Monkey
         bad = session.scalars(
             select(Timer.id).where(Timer.offer_id == offers[1]).order_by(Timer.due_at.desc())
         ).first()
-    real = storage.ladder._fire
+        bad_lead = session.scalars(select(Timer.lead_id).where(Timer.id == bad)).one()
+    real = storage.assign.route_leads
 
-    def flaky(session, router, timer, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if timer.id == bad:
+    def flaky(session, router, leads, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if any(lead.id == bad_lead for lead in leads):  # re-routing this lead fails
             raise RuntimeError("boom")
-        return real(session, router, timer, *args, **kwargs)
+        return real(session, router, leads, *args, **kwargs)
 
-    monkeypatch.setattr(storage.ladder, "_fire", flaky)
+    monkeypatch.setattr(storage.assign, "route_leads", flaky)
     assert fire_due_timers(rt) == 8
     assert timer_states(db, offers[0]) == [("remind", "done", 1)] + [("escalate", "done", 1)] * 2
     assert timer_states(db, offers[2]) == [("remind", "done", 1)] + [("escalate", "done", 1)] * 2
@@ -265,22 +266,3 @@ def test_a_step_waits_for_an_earlier_step_another_replica_claimed(db: Database) 
         ("escalate", "done", 1),
         ("escalate", "done", 1),
     ]
-
-
-def test_routing_apart_leaves_the_lead_moving_steps_to_their_own_transactions(
-    db: Database,
-) -> None:
-    router = Router(parse_config(CONFIG))
-    first = offered(db, router, 2)
-    with db.session() as session:
-        timers = claim_due(session, ALL_DUE, limit=100)
-        batch = fire_batch(session, router, timers, lambda: ALL_DUE, route_apart=True)
-    assert [f.what for _, f in batch.fired] == ["remind"] * 2 + ["notify"] * 2
-    assert batch.unrun == [] and len(batch.held) == 2
-    for timer_id in batch.held:
-        with db.session() as session:
-            timer = claim_one(session, timer_id, ALL_DUE)
-            assert timer is not None
-            assert fire_timer(session, router, timer, ALL_DUE).what.startswith("reassigned")
-    for offer_id in first:
-        assert [s for _, s, _ in timer_states(db, offer_id)] == ["done"] * 3
