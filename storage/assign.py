@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from routing.decision import Decision
 from routing.engine import Router
-from routing.roster import Roster
+from routing.roster import RepLoad, Roster
 from storage.events import record_event
 from storage.ladder import LadderPlan, plan_ladder
 from storage.locking import for_update, insert_ignore
@@ -33,19 +33,30 @@ class RouteResult:
     skipped: str | None = None
 
 
-def _lock_pool(session: Session, pool_id: str, now: datetime) -> Mapping[str, Any]:
-    """Lock the pool's rotation row (created on first use); its state as locked."""
-    stmt = for_update(session, select(PoolState.state).where(PoolState.pool_id == pool_id))
-    state = session.scalars(stmt).one_or_none()
-    if state is not None:
-        return state
-    insert_ignore(
+def _lock_pools(
+    session: Session, pool_ids: Collection[str], now: datetime
+) -> dict[str, Mapping[str, Any]]:
+    """Lock these pools' rotation rows (created on first use), in pool order, in one
+    statement; their state as locked."""
+    ids = sorted(pool_ids)
+    stmt = for_update(
         session,
-        PoolState.__table__,
-        {"pool_id": pool_id, "state": {}, "version": 0, "updated_at": now},
-        key="pool_id",
+        select(PoolState.pool_id, PoolState.state)
+        .where(PoolState.pool_id.in_(ids))
+        .order_by(PoolState.pool_id),
     )
-    return session.scalars(stmt).one()
+    states: dict[str, Mapping[str, Any]] = dict(session.execute(stmt).all())
+    missing = [pool_id for pool_id in ids if pool_id not in states]
+    for pool_id in missing:
+        insert_ignore(
+            session,
+            PoolState.__table__,
+            {"pool_id": pool_id, "state": {}, "version": 0, "updated_at": now},
+            key="pool_id",
+        )
+    if missing:
+        states.update(session.execute(stmt).all())
+    return states
 
 
 def decide(session: Session, router: Router, lead: Lead, now: datetime) -> Decision:
@@ -56,51 +67,62 @@ def decide(session: Session, router: Router, lead: Lead, now: datetime) -> Decis
 def decide_many(
     session: Session, router: Router, leads: Sequence[Lead], now: datetime
 ) -> list[Decision]:
-    """Route these leads in order, each with its chosen pool's row locked, so replicas
-    never skip or double.
+    """Route these leads in order, with the rotation rows of the pools they go to
+    locked, so replicas never skip or double.
 
-    The roster is read once, unlocked. When a decision picks a pool not locked yet, the
-    row is locked and its state re-read and, when the config reads offer counts, the
-    loads (what other routing transactions, serialised by that lock, change); the lead
-    is routed again only when either differs from what the decision saw (same inputs,
-    same decision). Later leads see the earlier ones' rotation and offers in memory:
-    their offers are written after all are decided."""
+    The roster is read once, unlocked, and the leads are decided in memory (later ones
+    seeing the earlier ones' rotation and offers: their offers are written after all are
+    decided). Then the chosen pools' rows are locked in one statement, in pool order (two
+    transactions routing into the same pools queue rather than deadlock), and their
+    state re-read and, when
+    the config reads offer counts, the loads (what other routing transactions, serialised
+    by those locks, change). The leads are decided again only when either differs from
+    what the decisions saw (same inputs, same decisions)."""
     config = router.config
     roster = load_roster(session, config, lead_id=None, now=now)
     exclusions = load_exclusions(session, [lead.id for lead in leads])
     reload_loads = loads_matter(config)
-    reps = dict(roster.reps)
-    pools = dict(roster.pools)
-    offered: list[tuple[str, datetime]] = []  # this call's offers, not stored yet
+    reps, pools = roster.reps, dict(roster.pools)
+    decisions = _decide_in_memory(router, leads, reps, pools, exclusions, now)
     locked: set[str] = set()
+    for _ in range(_MAX_LOCK_ROUNDS):
+        wanted = {d.pool for d in decisions if d.pool is not None} - locked
+        if not wanted:
+            return decisions
+        states = _lock_pools(session, wanted, now)
+        locked |= wanted
+        fresh = reps
+        if reload_loads:
+            away = {rep_id: load.away_until for rep_id, load in reps.items()}
+            fresh = load_loads(session, config, now=now, away=away)
+        if fresh == reps and all(states[p] == pools.get(p, {}) for p in wanted):
+            return decisions
+        pools.update(states)
+        reps = fresh
+        decisions = _decide_in_memory(router, leads, reps, pools, exclusions, now)
+    raise RuntimeError(f"routing of {len(leads)} lead(s) did not settle on its pools")
+
+
+def _decide_in_memory(
+    router: Router,
+    leads: Sequence[Lead],
+    reps: Mapping[str, RepLoad],
+    pools: Mapping[str, Mapping[str, Any]],
+    exclusions: Mapping[int, frozenset[str]],
+    now: datetime,
+) -> list[Decision]:
+    """Each lead in turn, the rotation and loads carried from one to the next."""
+    reps_now = dict(reps)
+    pools_now = dict(pools)
     decisions: list[Decision] = []
     for lead in leads:
         excluded = exclusions.get(lead.id, frozenset())
-        decision = router.route(lead.fields, Roster(reps=reps, pools=pools, excluded=excluded), now)
-        for _ in range(_MAX_LOCK_ROUNDS):
-            pool_id = decision.pool
-            if pool_id is None or pool_id in locked:
-                break
-            locked.add(pool_id)
-            state = _lock_pool(session, pool_id, now)
-            fresh = reps
-            if reload_loads:
-                away = {rep_id: load.away_until for rep_id, load in reps.items()}
-                fresh = load_loads(session, config, now=now, away=away)
-                add_offers(fresh, offered)
-            if state == pools.get(pool_id, {}) and fresh == reps:
-                break
-            pools[pool_id] = state
-            reps = fresh
-            roster_now = Roster(reps=reps, pools=pools, excluded=excluded)
-            decision = router.route(lead.fields, roster_now, now)
-        else:
-            raise RuntimeError(f"routing of lead {lead.id} did not settle on a pool")
+        roster = Roster(reps=reps_now, pools=pools_now, excluded=excluded)
+        decision = router.route(lead.fields, roster, now)
         if decision.pool is not None and decision.pool_state is not None:
-            pools[decision.pool] = decision.pool_state
+            pools_now[decision.pool] = decision.pool_state
         if decision.outcome == "rep" and decision.assignee is not None:
-            offered.append((decision.assignee, now))
-            add_offers(reps, [(decision.assignee, now)])
+            add_offers(reps_now, [(decision.assignee, now)])
         decisions.append(decision)
     return decisions
 

@@ -18,7 +18,7 @@ from storage.assign import lock_lead, route_lead, route_leads
 from storage.db import Database
 from storage.models import Event, Offer, OutboxItem, PoolState, Timer
 from storage.offers import decline_offer
-from tests.storage.helpers import NOW, new_lead
+from tests.storage.helpers import NOW, new_lead, race
 
 CONFIG = """
 admins: [boss]
@@ -128,3 +128,25 @@ def test_one_pass_writes_each_kind_of_row_in_one_statement(db: Database) -> None
     # row-at-a-time on SQLite, which cannot return the ids of a multi-row insert in order)
     for table in ("timers", "events", "outbox"):
         assert inserts.count(table) == 1, inserts
+
+
+def test_passes_into_the_same_pools_in_any_order_queue_without_deadlock(db: Database) -> None:
+    """Two transactions each route a lead into pool rr and one into heavy, listed in
+    opposite orders: both pools are locked in pool order, so they queue for the rows
+    (PostgreSQL would otherwise abort one as a deadlock), and the rotation counts all."""
+    router = Router(parse_config(CONFIG))
+    rounds = 4
+    pairs = [(new_lead(db, "rr"), new_lead(db, "heavy")) for _ in range(2 * rounds)]
+
+    def route(i: int) -> list[str | None]:
+        rr, heavy = pairs[i]
+        order = [rr, heavy] if i % 2 else [heavy, rr]
+        with db.session() as session:
+            results = route_leads(session, router, [lock_lead(session, x) for x in order], NOW)
+        return [r.decision.assignee if r.decision else None for r in results]
+
+    for n in range(rounds):
+        assert all(all(who) for who in race(2, lambda i, n=n: route(2 * n + i)))
+    with db.session() as session:
+        versions = dict(session.execute(select(PoolState.pool_id, PoolState.version)).all())
+        assert versions == {"rr": 2 * rounds, "heavy": 2 * rounds}
