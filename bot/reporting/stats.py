@@ -1,4 +1,5 @@
-"""Speed-to-lead and acceptance numbers, computed from stored leads and offers."""
+"""Speed-to-lead, acceptance and SLA numbers, computed from stored leads, offers and
+the event log (the ladder's breaches, escalation steps and reminders are events)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from statistics import quantiles
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Lead, Offer
+from storage.models import Event, Lead, Offer
+
+SLA_EVENTS = ("sla.breached", "sla.escalated", "sla.reminded")
 
 
 def percentile(values: list[float], pct: int) -> float | None:
@@ -28,6 +31,7 @@ class RepStats:
     declined: int = 0
     timed_out: int = 0
     pending: int = 0
+    breaches: int = 0  # offers of theirs that went past the deadline
     seconds_to_accept: list[float] = field(default_factory=list)
 
     @property
@@ -42,7 +46,18 @@ class Stats:
     leads: int = 0
     states: Counter[str] = field(default_factory=Counter)
     speed_to_lead: list[float] = field(default_factory=list)  # received -> accepted, seconds
+    first_offer: list[float] = field(default_factory=list)  # received -> first offer, seconds
     per_rep: dict[str, RepStats] = field(default_factory=dict)
+    # The SLA ladder, for the leads counted: steps that ran, and leads that breached.
+    breaches: int = 0
+    breached_leads: int = 0
+    escalation_steps: int = 0
+    reminders: int = 0
+
+    @property
+    def time_to_accept(self) -> list[float]:
+        """Offer -> accept, seconds, every rep's."""
+        return [s for rep in self.per_rep.values() for s in rep.seconds_to_accept]
 
     @property
     def acceptance_rate(self) -> float | None:
@@ -57,6 +72,7 @@ def collect_stats(
     """Leads received in the period; offers made in it. ``reps`` limits to a team."""
     since = now - period
     stats = Stats(since=since)
+    counted: set[int] = set()
     for lead in session.scalars(select(Lead).where(Lead.received_at >= since)):
         if (
             reps is not None
@@ -65,9 +81,13 @@ def collect_stats(
         ):
             continue
         stats.leads += 1
+        counted.add(lead.id)
         stats.states[lead.state] += 1
         if lead.accepted_at is not None:
             stats.speed_to_lead.append((lead.accepted_at - lead.received_at).total_seconds())
+        first = min((o.offered_at for o in lead.offers), default=None)
+        if first is not None:
+            stats.first_offer.append((first - lead.received_at).total_seconds())
     for offer in session.scalars(select(Offer).where(Offer.offered_at >= since)):
         if reps is not None and offer.rep_id not in reps:
             continue
@@ -85,4 +105,31 @@ def collect_stats(
             rep.timed_out += 1
         elif offer.outcome == "pending":
             rep.pending += 1
+    _sla_steps(session, stats, since, counted, reps)
     return stats
+
+
+def _sla_steps(
+    session: Session, stats: Stats, since: datetime, leads: set[int], reps: set[str] | None
+) -> None:
+    """The ladder's steps for the counted leads, from the event log."""
+    rows = session.execute(
+        select(Event.lead_id, Event.kind, Event.data).where(
+            Event.kind.in_(SLA_EVENTS), Event.at >= since
+        )
+    )
+    breached: set[int] = set()
+    for lead_id, kind, data in rows:
+        if lead_id not in leads:
+            continue
+        if kind == "sla.breached":
+            stats.breaches += 1
+            breached.add(lead_id)
+            rep_id = (data or {}).get("rep")
+            if rep_id is not None and (reps is None or rep_id in reps):
+                stats.per_rep.setdefault(rep_id, RepStats()).breaches += 1
+        elif kind == "sla.escalated":
+            stats.escalation_steps += 1
+        else:
+            stats.reminders += 1
+    stats.breached_leads = len(breached)

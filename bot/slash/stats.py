@@ -1,4 +1,5 @@
-"""``/leads stats [7d]``: speed-to-lead, acceptance and counts per rep."""
+"""``/leads stats [7d]``: speed to lead, time to first offer and to accept, acceptance,
+the SLA ladder's breaches and steps, and counts per rep."""
 
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ def _fmt(seconds: float | None) -> str:
 
 def _rate(rate: float | None) -> str:
     return "-" if rate is None else f"{rate:.0%}"
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many
 
 
 def stats(ctx: SlashContext, args: list[str]) -> Reply:
@@ -46,13 +51,25 @@ def stats(ctx: SlashContext, args: list[str]) -> Reply:
         + ")",
         f"Speed to lead: p50 {_fmt(percentile(data.speed_to_lead, 50))}, "
         f"p90 {_fmt(percentile(data.speed_to_lead, 90))}",
+        f"Time to first offer: p50 {_fmt(percentile(data.first_offer, 50))}, "
+        f"p90 {_fmt(percentile(data.first_offer, 90))}",
+        f"Time to accept: p50 {_fmt(percentile(data.time_to_accept, 50))}, "
+        f"p90 {_fmt(percentile(data.time_to_accept, 90))}",
         f"Acceptance rate: {_rate(data.acceptance_rate)}",
+        f"SLA: {data.breaches} {_plural(data.breaches, 'breach', 'breaches')} "
+        f"({data.breached_leads} of {data.leads} {_plural(data.leads, 'lead', 'leads')}), "
+        f"{data.escalation_steps} escalation {_plural(data.escalation_steps, 'step', 'steps')}, "
+        f"{data.reminders} {_plural(data.reminders, 'reminder', 'reminders')}",
     ]
     if data.per_rep:
         lines.append("```")
-        lines.append(f"{'rep':<12}{'offered':>8}{'accepted':>9}{'declined':>9}{'p50':>8}")
+        head = f"{'rep':<12}{'offered':>8}{'accepted':>9}{'declined':>9}{'breached':>9}{'p50':>8}"
+        lines.append(head)
         for rep_id, rep in sorted(data.per_rep.items()):
             p50 = _fmt(percentile(rep.seconds_to_accept, 50))
-            lines.append(f"{rep_id:<12}{rep.offered:>8}{rep.accepted:>9}{rep.declined:>9}{p50:>8}")
+            lines.append(
+                f"{rep_id:<12}{rep.offered:>8}{rep.accepted:>9}{rep.declined:>9}"
+                f"{rep.breaches:>9}{p50:>8}"
+            )
         lines.append("```")
     return Reply("\n".join(lines))

@@ -114,3 +114,14 @@ def running_stack(
         client.close()
         bot.stop()
         emu.stop()
+
+
+def ask(stack: Stack, user: str, text: str) -> str:
+    """``/leads text`` as ``user``; the ephemeral reply's text."""
+    before = len(stack.emu.ephemerals(user))
+    response = stack.emu.slash(user, "/leads", text)
+    assert response.status_code == 200
+    replies = stack.emu.wait_for(
+        lambda: len(stack.emu.ephemerals(user)) > before and stack.emu.ephemerals(user)
+    )
+    return str(replies[-1]["text"])

@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from tests.e2e.harness import Stack
+from tests.e2e.harness import Stack, ask
 from tests.e2e.test_walking_skeleton import US_LEAD
 
 DE_LEAD = {**US_LEAD, "external_id": "de-1", "country": "Germany"}
-
-
-def ask(stack: Stack, user: str, text: str) -> str:
-    before = len(stack.emu.ephemerals(user))
-    response = stack.emu.slash(user, "/leads", text)
-    assert response.status_code == 200
-    replies = stack.emu.wait_for(
-        lambda: len(stack.emu.ephemerals(user)) > before and stack.emu.ephemerals(user)
-    )
-    return str(replies[-1]["text"])
 
 
 def test_help_and_unknown_subcommand(stack: Stack) -> None:
@@ -111,6 +101,8 @@ def test_stats_reports_speed_and_acceptance(stack: Stack) -> None:
     assert "Leads: 1 (1 accepted)" in reply
     assert "Acceptance rate: 100%" in reply
     assert "alice" in reply and "Speed to lead: p50" in reply
+    assert "Time to first offer: p50" in reply and "Time to accept: p50" in reply
+    assert "SLA: 0 breaches (0 of 1 lead), 0 escalation steps, 0 reminders" in reply
 
 
 def test_why_tells_how_the_lead_matched_an_account(stack: Stack) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 
@@ -9,7 +10,7 @@ import pytest
 
 from bot.actions import ActionId
 from storage.db import Database
-from tests.e2e.harness import Stack, running_stack
+from tests.e2e.harness import Stack, ask, running_stack
 
 CONFIG = """
 admins: [olga]
@@ -92,6 +93,14 @@ def test_reminder_ping_and_reassign_in_order(stack: Stack) -> None:
         ("bob", offers[1]["outcome"]),
     ]
     assert offers[0]["deadline"] is not None and offers[1]["deadline"] > offers[0]["deadline"]
+    # the ladder's steps are in the stats (bob's own ladder may have begun meanwhile)
+    reply = ask(stack, "U_OLGA", "stats 1d")
+    sla = re.search(r"SLA: (\d+) breach(?:es)? \((\d+) of 1 lead\), (\d+) escalation steps?, "
+                    r"(\d+) reminders?", reply)  # fmt: skip
+    assert sla is not None, reply
+    breaches, breached, steps, reminders = map(int, sla.groups())
+    assert breaches >= 1 and breached == 1 and steps >= 2 and reminders >= 1
+    assert "Time to first offer: p50" in reply
 
 
 def test_ladder_stops_on_accept(stack: Stack) -> None:
