@@ -45,21 +45,8 @@ def enqueue(
     delay: timedelta = timedelta(0),
 ) -> bool:
     """Add a side effect; False when that intent is already queued or done."""
-    return insert_ignore(
-        session,
-        OutboxItem.__table__,
-        {
-            "key": key,
-            "kind": kind,
-            "lead_id": lead_id,
-            "payload": payload,
-            "status": "pending",
-            "attempts": 0,
-            "created_at": now,
-            "next_attempt_at": now + delay,
-        },
-        key="key",
-    )
+    row = _row(key, kind, payload, lead_id, now=now, due=now + delay)
+    return insert_ignore(session, OutboxItem.__table__, row, key="key")
 
 
 def enqueue_later(
@@ -74,20 +61,29 @@ def enqueue_later(
     """:func:`enqueue`, written with the transaction's other deferred rows when it
     commits (see storage.deferred): for hot paths that queue many effects at once."""
     defer_insert(
-        session,
-        OutboxItem.__table__,
-        {
-            "key": key,
-            "kind": kind,
-            "lead_id": lead_id,
-            "payload": payload,
-            "status": "pending",
-            "attempts": 0,
-            "created_at": now,
-            "next_attempt_at": now,
-        },
-        unique_on="key",
+        session, OutboxItem.__table__, _row(key, kind, payload, lead_id, now=now), unique_on="key"
     )
+
+
+def _row(
+    key: str,
+    kind: str,
+    payload: dict[str, Any],
+    lead_id: int | None,
+    *,
+    now: datetime,
+    due: datetime | None = None,
+) -> dict[str, Any]:
+    return {
+        "key": key,
+        "kind": kind,
+        "lead_id": lead_id,
+        "payload": payload,
+        "status": "pending",
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now if due is None else due,
+    }
 
 
 def claim_batch(
