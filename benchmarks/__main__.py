@@ -16,12 +16,13 @@ from types import ModuleType
 
 from rich.console import Console
 
-from benchmarks import matching, routing, timers
+from benchmarks import delivery, matching, routing, timers
 
 MODULES: dict[str, ModuleType] = {
     routing.NAME: routing,
     matching.NAME: matching,
     timers.NAME: timers,
+    delivery.NAME: delivery,
 }
 
 
@@ -33,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--pg",
         action="store_true",
-        help="also on PostgreSQL where supported (timers; same as LEADROUTER_BENCH_PG=1)",
+        help="also on PostgreSQL where supported (timers, delivery; same as LEADROUTER_BENCH_PG=1)",
     )
     args = parser.parse_args(argv)
     if args.pg:

@@ -24,6 +24,7 @@ class OutboxPump:
         self._stop.set()
         self.worker.rt.outbox_ready.set()
         self._thread.join(timeout)
+        self.worker.close()
 
     def _run(self) -> None:
         ready = self.worker.rt.outbox_ready

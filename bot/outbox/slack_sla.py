@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.errors import RepNotInSlack
 from bot.outbox.recovery import already_posted, outbox_marker
-from bot.outbox.worker import GiveUp
+from bot.outbox.worker import Defer, GiveUp
 from bot.runtime import Runtime
 from bot.views.card import lead_name
 from bot.views.escalation import escalation_blocks
 from bot.views.text import clock_time
-from storage.models import Decision, Lead, Offer
+from storage.models import Decision, Lead, Offer, OutboxItem
 from storage.outbox import Claimed
+
+
+def _card_on_its_way(session: Session, offer_id: int) -> bool:
+    """The offer's card is still to be posted (not given up on)."""
+    status = session.scalar(
+        select(OutboxItem.status).where(OutboxItem.key == f"offer:{offer_id}:post")
+    )
+    return status == "pending"
 
 
 def mention(rt: Runtime, rep_id: str) -> str:
@@ -25,11 +37,18 @@ def mention(rt: Runtime, rep_id: str) -> str:
 def send_reminder(rt: Runtime, item: Claimed) -> dict[str, Any]:
     offer_id = int(item.payload["offer_id"])
     with rt.db.session() as session:
+        # The card's row before the offer: a card done by then has its ts on the offer
+        # (stored before the row is marked done), read after it.
+        card_on_its_way = _card_on_its_way(session, offer_id)
         offer = session.get(Offer, offer_id)
         if offer is None:
             raise GiveUp(f"offer {offer_id} no longer exists")
         if offer.outcome != "pending":
             return {"skipped": f"offer {offer.outcome}"}
+        if not offer.message_ts and card_on_its_way:
+            # The reminder belongs in the card's thread: wait for the card (another
+            # worker may be posting it right now) rather than post it on its own.
+            raise Defer("card not posted yet", timedelta(milliseconds=500))
         lead = session.get(Lead, offer.lead_id)
         assert lead is not None
         rep = rt.config.config.reps_by_id.get(offer.rep_id)

@@ -41,6 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--events-url", default=None, help="the app's /slack/events URL")
     parser.add_argument("--users", type=Path, default=None, help="JSON users/channels file")
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="seconds each Web API call takes, like real Slack's 50-300 ms (default 0)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO)
@@ -54,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         app_token=args.app_token,
         socket_mode=args.socket_mode,
+        latency=args.latency,
     )
     if args.users is not None:
         _load_workspace(emu, args.users)

@@ -19,6 +19,9 @@ class Config:
     app_id: str = "A0LEADROUTER"
     verification_token: str = "emulator-verification-token"
     trigger_ttl: float = 3.0  # seconds a trigger_id stays valid, as on Slack
+    # Seconds each Web API call takes, half before Slack acts on it and half after
+    # (network and Slack's own time; real calls take 50-300 ms): 0 answers at once.
+    latency: float = 0.0
     base_url: str = ""  # set once the server is bound
     socket_url: str = ""  # ws:// base of the Socket Mode server, once started
 

@@ -48,8 +48,10 @@ class SlackEmulator(InteractionsMixin):
         request_timeout: float = 10.0,
         app_token: str = "xapp-1-A0LEADROUTER-1-emulator",
         socket_mode: bool = False,
+        latency: float = 0.0,
     ) -> None:
         self.config = Config(
+            latency=latency,
             signing_secret=signing_secret,
             bot_token=bot_token,
             app_token=app_token,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,10 +82,14 @@ def call_api(
     """Run one Web API call end to end and record it."""
     raw_args = {k: v for k, v in raw_args.items() if k != "token"}
     args, bad_json = decode_args(raw_args)
+    if config.latency:
+        time.sleep(config.latency / 2)
     with state.lock:
         result = _call_locked(state, config, name, args, token, bad_json)
         recorded = copy.deepcopy(args)
         state.calls.append(Call(name, recorded, result.status, copy.deepcopy(result.body)))
+    if config.latency:
+        time.sleep(config.latency / 2)
     return result
 
 
