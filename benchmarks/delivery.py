@@ -178,6 +178,16 @@ class Cards:
             time.sleep(0.002)
 
 
+def settle(emu: SlackEmulator, quiet_s: float = 3.0, limit_s: float = 120.0) -> None:
+    """Wait until the bot has made no Web API call for ``quiet_s``."""
+    give_up = time.monotonic() + limit_s
+    seen, since = len(emu.state.calls), time.monotonic()
+    while time.monotonic() < give_up and time.monotonic() - since < quiet_s:
+        time.sleep(0.2)
+        if (now := len(emu.state.calls)) != seen:
+            seen, since = now, time.monotonic()
+
+
 def post(client: httpx.Client, n: int) -> tuple[str, float, float]:
     """(public id, when sent, response seconds)."""
     sent = time.time()
@@ -263,6 +273,7 @@ def run_engine(engine: str, *, quick: bool, log: Callable[[str], None]) -> list[
             first = 100
             for latency in LATENCIES:
                 emu.config.latency = latency
+                settle(emu)  # the previous run's Home refreshes must not queue ahead
                 log(f"delivery[{engine}, Slack {latency * 1000:.0f} ms]: {sequential} one by one")
                 runs.append(one_at_a_time(bot_url, cards, sequential, first=first))
                 log(f"delivery[{engine}, Slack {latency * 1000:.0f} ms]: burst of {bursty}")
