@@ -40,7 +40,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.timers import create_pg_database
+from benchmarks.databases import engines, fresh_database
 from bot.slack_emulator import SlackEmulator
 
 NAME = "delivery"
@@ -257,44 +257,28 @@ def burst(bot_url: str, cards: Cards, n: int, first: int, clients: int) -> dict[
 
 def run_engine(engine: str, *, quick: bool, log: Callable[[str], None]) -> list[dict[str, Any]]:
     sequential, bursty, clients = (50, 200, 4) if quick else (300, 1000, 8)
-    drop: Callable[[], None] | None = None
-    tmp = None
-    if engine == "postgresql":
-        url, drop = create_pg_database()
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="bench-delivery-")
-        url = f"sqlite:///{Path(tmp.name) / 'delivery.db'}"
     runs: list[dict[str, Any]] = []
-    try:
-        with running_bot(url) as (emu, bot_url):
-            cards = Cards(emu)
-            # warm up: the rep directory, connection pools, the first-call imports
-            one_at_a_time(bot_url, cards, 5, first=0)
-            first = 100
-            for latency in LATENCIES:
-                emu.config.latency = latency
-                settle(emu)  # the previous run's Home refreshes must not queue ahead
-                log(f"delivery[{engine}, Slack {latency * 1000:.0f} ms]: {sequential} one by one")
-                runs.append(one_at_a_time(bot_url, cards, sequential, first=first))
-                log(f"delivery[{engine}, Slack {latency * 1000:.0f} ms]: burst of {bursty}")
-                later = first + sequential
-                runs.append(burst(bot_url, cards, bursty, first=later, clients=clients))
-                for r in runs[-2:]:
-                    r["engine"], r["slack_latency_s"] = engine, latency
-                first += sequential + bursty
-        return runs
-    finally:
-        if drop is not None:
-            drop()
-        if tmp is not None:
-            tmp.cleanup()
+    with fresh_database(engine, "delivery") as url, running_bot(url) as (emu, bot_url):
+        cards = Cards(emu)
+        # warm up: the rep directory, connection pools, the first-call imports
+        one_at_a_time(bot_url, cards, 5, first=0)
+        first = 100
+        for latency in LATENCIES:
+            emu.config.latency = latency
+            settle(emu)  # the previous run's Home refreshes must not queue ahead
+            log(f"delivery[{engine}, Slack {latency * 1000:.0f} ms]: {sequential} one by one")
+            runs.append(one_at_a_time(bot_url, cards, sequential, first=first))
+            log(f"delivery[{engine}, Slack {latency * 1000:.0f} ms]: burst of {bursty}")
+            later = first + sequential
+            runs.append(burst(bot_url, cards, bursty, first=later, clients=clients))
+            for r in runs[-2:]:
+                r["engine"], r["slack_latency_s"] = engine, latency
+            first += sequential + bursty
+    return runs
 
 
 def run(quick: bool, log: Callable[[str], None]) -> dict[str, Any]:
-    engines = ["sqlite"]
-    if os.environ.get("LEADROUTER_BENCH_PG") == "1":
-        engines.append("postgresql")
-    runs = [r for e in engines for r in run_engine(e, quick=quick, log=log)]
+    runs = [r for e in engines() for r in run_engine(e, quick=quick, log=log)]
     return {
         "target": {"card_p99_s": 1.0, "missing": 0},
         "runs": runs,

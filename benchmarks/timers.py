@@ -28,20 +28,17 @@ SQLite by default (a file under a temporary directory); ``--pg`` (or
 from __future__ import annotations
 
 import multiprocessing
-import os
 import statistics
-import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
+from benchmarks.databases import engines, fresh_database
 from bot.config_store import ConfigStore
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
@@ -52,7 +49,6 @@ from storage.migrate import upgrade
 from storage.models import Event, Lead, Offer, OutboxItem, Timer
 
 NAME = "timers"
-PG_DSN = os.environ.get("LEADROUTER_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 REPS = 40
 ACCEPT_S, REMIND_S, REASSIGN_AFTER_S = 20, 10, 20
 STEPS_PER_OFFER = 3  # remind at +10 s, notify manager at +20 s, reassign next at +40 s
@@ -78,21 +74,6 @@ def config_text() -> str:
         "rules:\n  - {name: All, assign: {pool: sdr}}",
     ]
     return "\n".join(lines) + "\n"
-
-
-def create_pg_database() -> tuple[str, Callable[[], None]]:
-    import psycopg
-
-    name = f"leadrouter_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-
-    def drop() -> None:
-        with psycopg.connect(PG_DSN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return f"{base}/{name}", drop
 
 
 def runtime(url: str, config: str) -> Runtime:
@@ -291,14 +272,7 @@ def run_engine(
     engine: str, *, timers: int, window_s: float, log: Callable[[str], None]
 ) -> dict[str, Any]:
     config = config_text()
-    drop: Callable[[], None] | None = None
-    tmp = None
-    if engine == "postgresql":
-        url, drop = create_pg_database()
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="bench-timers-")
-        url = f"sqlite:///{Path(tmp.name) / 'timers.db'}"
-    try:
+    with fresh_database(engine, "timers") as url:
         db = Database(url)
         upgrade(db.engine)
         db.dispose()
@@ -333,21 +307,13 @@ def run_engine(
             "fired_by_worker": fired,
             **result,
         }
-    finally:
-        if drop is not None:
-            drop()
-        if tmp is not None:
-            tmp.cleanup()
 
 
 def run(quick: bool, log: Callable[[str], None]) -> dict[str, Any]:
     timers, window_s = (1_000, 10.0) if quick else (10_000, 60.0)
     # the ladder spans 30 s: a quick window still has to hold it
     window_s = max(window_s, float(ACCEPT_S + REASSIGN_AFTER_S - REMIND_S) + 10)
-    engines = ["sqlite"]
-    if os.environ.get("LEADROUTER_BENCH_PG") == "1":
-        engines.append("postgresql")
-    runs = [run_engine(e, timers=timers, window_s=window_s, log=log) for e in engines]
+    runs = [run_engine(e, timers=timers, window_s=window_s, log=log) for e in engines()]
     return {
         "timers": timers,
         "window_s": window_s,
