@@ -59,11 +59,6 @@ def _lock_pools(
     return states
 
 
-def decide(session: Session, router: Router, lead: Lead, now: datetime) -> Decision:
-    """Route one lead with the chosen pool's row locked (see :func:`decide_many`)."""
-    return decide_many(session, router, [lead], now)[0]
-
-
 def decide_many(
     session: Session, router: Router, leads: Sequence[Lead], now: datetime
 ) -> list[Decision]:

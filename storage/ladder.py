@@ -207,8 +207,8 @@ def fire_batch(
 
 
 def _moves_lead(timer: Timer) -> bool:
-    step = (timer.payload or {}).get("step") or {}
-    return timer.kind == "escalate" and bool(step.get("reassign") or step.get("open_claim"))
+    action = _action(timer)
+    return timer.kind == "escalate" and bool(action.get("reassign") or action.get("open_claim"))
 
 
 def _fire(
@@ -301,9 +301,8 @@ def _fire_moving(
     ended: list[Offer] = []
     to_route: list[tuple[Timer, Lead]] = []
     for timer, offer, lead in items:
-        step = LadderStep.from_dict(timer.payload)
-        _escalated(session, config, timer, offer, step, now)
-        action = dict(step.step)
+        _escalated(session, config, timer, offer, LadderStep.from_dict(timer.payload), now)
+        action = _action(timer)
         if action.get("reassign") == "next":
             snapshot = offer.sla or {}
             limit = int(snapshot.get("max_reassignments", config.max_reassignments))
@@ -335,6 +334,7 @@ def _fire_moving(
 
 
 def _action(timer: Timer) -> dict[str, Any]:
+    """The escalation step's action (notify / reassign / open_claim), as snapshotted."""
     return dict((timer.payload or {}).get("step") or {})
 
 

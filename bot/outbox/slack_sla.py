@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -18,13 +18,21 @@ from bot.views.text import clock_time
 from storage.models import Decision, Lead, Offer, OutboxItem
 from storage.outbox import Claimed
 
+MIN_CARD_WAIT = timedelta(milliseconds=500)
 
-def _card_on_its_way(session: Session, offer_id: int) -> bool:
-    """The offer's card is still to be posted (not given up on)."""
-    status = session.scalar(
-        select(OutboxItem.status).where(OutboxItem.key == f"offer:{offer_id}:post")
-    )
-    return status == "pending"
+
+def _card_on_its_way(session: Session, offer_id: int) -> datetime | None:
+    """When the offer's card is next tried, while it is still to be posted (not done,
+    not given up on); else None."""
+    row = session.execute(
+        select(OutboxItem.status, OutboxItem.next_attempt_at).where(
+            OutboxItem.key == f"offer:{offer_id}:post"
+        )
+    ).first()
+    if row is None or row.status != "pending":
+        return None
+    due = row.next_attempt_at
+    return due if due.tzinfo is not None else due.replace(tzinfo=UTC)
 
 
 def mention(rt: Runtime, rep_id: str) -> str:
@@ -39,16 +47,18 @@ def send_reminder(rt: Runtime, item: Claimed) -> dict[str, Any]:
     with rt.db.session() as session:
         # The card's row before the offer: a card done by then has its ts on the offer
         # (stored before the row is marked done), read after it.
-        card_on_its_way = _card_on_its_way(session, offer_id)
+        card_retry = _card_on_its_way(session, offer_id)
         offer = session.get(Offer, offer_id)
         if offer is None:
             raise GiveUp(f"offer {offer_id} no longer exists")
         if offer.outcome != "pending":
             return {"skipped": f"offer {offer.outcome}"}
-        if not offer.message_ts and card_on_its_way:
+        if not offer.message_ts and card_retry is not None:
             # The reminder belongs in the card's thread: wait for the card (another
-            # worker may be posting it right now) rather than post it on its own.
-            raise Defer("card not posted yet", timedelta(milliseconds=500))
+            # worker may be posting it right now) rather than post it on its own; a
+            # card backing off (Slack down) is not asked after more often than it tries.
+            wait = max(MIN_CARD_WAIT, card_retry - rt.clock.now())
+            raise Defer("card not posted yet", wait)
         lead = session.get(Lead, offer.lead_id)
         assert lead is not None
         rep = rt.config.config.reps_by_id.get(offer.rep_id)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from bot.config_store import ConfigStore
 from bot.outbox.worker import OutboxWorker, in_order_groups
 from bot.runtime import build_runtime
 from bot.settings import Settings
 from storage.db import Database
+from storage.models import OutboxItem
 from storage.outbox import Claimed, enqueue
 from tests.storage.helpers import NOW, new_lead
 
@@ -95,5 +98,17 @@ def test_a_reminder_waits_for_its_card(db: Database) -> None:
     item = Claimed(
         0, f"timer:1:remind:{offer_id}", "slack.remind", lead_id, {"offer_id": offer_id}, 1
     )
-    with pytest.raises(Defer, match="card not posted yet"):
+    with pytest.raises(Defer, match="card not posted yet") as waiting:
         send_reminder(rt, item)
+    assert waiting.value.delay == timedelta(milliseconds=500)
+    # a card backing off (Slack down) is not asked after more often than it is tried
+    retry_at = datetime.now(UTC) + timedelta(minutes=5)
+    with db.session() as session:
+        session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.key == f"offer:{offer_id}:post")
+            .values(next_attempt_at=retry_at)
+        )
+    with pytest.raises(Defer) as backing_off:
+        send_reminder(rt, item)
+    assert timedelta(minutes=4) < backing_off.value.delay <= timedelta(minutes=5)
