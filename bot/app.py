@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 
 from bot import listeners
 from bot.runtime import Runtime
-from bot.slack.client import make_web_client
+from bot.slack.client import SafeRespond, make_web_client, safe_copy
 
 log = logging.getLogger(__name__)
 
@@ -28,5 +29,19 @@ def create_bolt_app(rt: Runtime) -> App:
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("slack_bolt"),
     )
+    app.middleware(guard_outgoing_text)
     listeners.register(app, rt)
     return app
+
+
+def guard_outgoing_text(context: BoltContext, next: Callable[[], None]) -> None:
+    """Listeners' ``client`` and ``respond`` refuse unescaped text, like the outbox's.
+
+    Bolt builds a plain WebClient per request; swap in the checking one.
+    """
+    client = safe_copy(context.client)
+    context["client"] = client
+    context["respond"] = SafeRespond(
+        response_url=context.response_url, proxy=client.proxy, ssl=client.ssl
+    )
+    next()

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from bot.slack.mrkdwn import Mrkdwn, esc
+
 
 class UserFacingError(Exception):
-    """Something the person in Slack can fix or should know; the text says what."""
+    """Something the person in Slack can fix or should know; the text says what.
+
+    The message is plain text (it may quote what the user typed): ``mrkdwn`` escapes
+    it for Slack, keeping the backticks and asterisks it is written with.
+    """
+
+    @property
+    def mrkdwn(self) -> Mrkdwn:
+        return esc(str(self))
 
 
 class RepNotInSlack(UserFacingError):

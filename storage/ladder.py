@@ -474,10 +474,8 @@ def _alert_admins(
             session,
             key=f"lead:{lead.id}:sla_alert:{now.isoformat()}:{admin}",
             kind="slack.admin_alert",
-            payload={
-                "admin": admin,
-                "text": f":rotating_light: Lead *{lead.public_id}*: {text}.",
-            },
+            # Plain facts: the bot words and escapes the message when it sends it.
+            payload={"admin": admin, "lead": lead.public_id, "sla_problem": text},
             now=now,
             lead_id=lead.id,
         )

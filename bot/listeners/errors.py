@@ -12,10 +12,11 @@ from slack_bolt.context.respond import Respond
 
 from bot.errors import UserFacingError
 from bot.runtime import Runtime
+from bot.slack.mrkdwn import Mrkdwn
 
 log = logging.getLogger(__name__)
 
-SORRY = (
+SORRY = Mrkdwn(
     "Something went wrong on Lead Router's side and nothing was changed. "
     "Try again in a minute; if it keeps happening, tell a RevOps admin."
 )
@@ -30,7 +31,7 @@ def register(app: App, rt: Runtime) -> None:
 def report(error: Exception, body: dict[str, Any], respond: Respond | None) -> None:
     """Domain errors become an ephemeral message; anything else is logged as a bug."""
     if isinstance(error, UserFacingError):
-        message = str(error)
+        message = error.mrkdwn
     else:
         log.error(
             "listener_failed",

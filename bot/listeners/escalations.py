@@ -13,6 +13,7 @@ from bot.errors import NotARep, UserFacingError
 from bot.listeners.errors import reported
 from bot.runtime import Runtime
 from bot.services import leads
+from bot.slack.mrkdwn import Mrkdwn, echoed_blocks, md, mention
 from storage.models import Offer
 
 
@@ -35,8 +36,9 @@ def register(app: App, rt: Runtime) -> None:
             raise UserFacingError(f"Too late: the offer is already {offer.outcome}.")
         return actor, offer
 
-    def done(respond: Respond, body: dict[str, Any], line: str) -> None:
-        blocks = (body.get("message") or {}).get("blocks") or []
+    def done(respond: Respond, body: dict[str, Any], line: Mrkdwn) -> None:
+        # The ping as Slack holds it (its text is already escaped), without its controls.
+        blocks = echoed_blocks((body.get("message") or {}).get("blocks") or [])
         kept = [b for b in blocks if b.get("type") != "actions"]
         kept.append({"type": "context", "elements": [{"type": "mrkdwn", "text": line}]})
         respond(replace_original=True, text=line, blocks=kept)
@@ -61,7 +63,11 @@ def register(app: App, rt: Runtime) -> None:
             done(
                 respond,
                 body,
-                f":twisted_rightwards_arrows: Reassigned to {to_rep} by <@{body['user']['id']}>.",
+                md(
+                    ":twisted_rightwards_arrows: Reassigned to {} by {}.",
+                    to_rep,
+                    mention(str(body["user"]["id"])),
+                ),
             )
 
     @app.action(ActionId.ESCALATION_NUDGE)
@@ -72,7 +78,7 @@ def register(app: App, rt: Runtime) -> None:
         actor, offer = authorised(body, ref.offer)
         if leads.nudge(rt, offer.id, by=actor):
             respond(
-                text=f"Nudged {offer.rep_id} again.",
+                text=md("Nudged {} again.", offer.rep_id),
                 response_type="ephemeral",
                 replace_original=False,
             )
@@ -89,5 +95,9 @@ def register(app: App, rt: Runtime) -> None:
         done(
             respond,
             body,
-            f":raising_hand: Opened for claim in *{queue}* by <@{body['user']['id']}>.",
+            md(
+                ":raising_hand: Opened for claim in *{}* by {}.",
+                queue,
+                mention(str(body["user"]["id"])),
+            ),
         )

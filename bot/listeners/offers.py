@@ -12,16 +12,17 @@ from bot.actions import ActionId, BlockId, OfferRef, ViewId, decode
 from bot.listeners.errors import reported
 from bot.runtime import Runtime
 from bot.services import leads
+from bot.slack.mrkdwn import Mrkdwn, md, mention
 from bot.views.card import lead_name
 from bot.views.decline_modal import decline_modal, reason_from_state
 from storage.models import Lead, Offer
 from storage.offers import OfferAction
 
 DONE_BEFORE = {
-    "accepted": "You already accepted this lead.",
-    "declined": "You declined this lead; it has been passed on.",
-    "timed_out": "This offer expired and the lead was passed on.",
-    "revoked": "This lead was reassigned; it is no longer yours to accept.",
+    "accepted": Mrkdwn("You already accepted this lead."),
+    "declined": Mrkdwn("You declined this lead; it has been passed on."),
+    "timed_out": Mrkdwn("This offer expired and the lead was passed on."),
+    "revoked": Mrkdwn("This lead was reassigned; it is no longer yours to accept."),
 }
 
 
@@ -32,24 +33,26 @@ def _action_value(body: dict[str, Any]) -> str | None:
 
 
 def register(app: App, rt: Runtime) -> None:
-    def offered_to(offer_id: int) -> str:
+    def offered_to(offer_id: int) -> Mrkdwn:
         with rt.db.session() as session:
             offer = session.get(Offer, offer_id)
             rep_id = offer.rep_id if offer is not None else None
         if rep_id is None:
-            return "someone else"
+            return Mrkdwn("someone else")
         try:
-            return f"<@{rt.directory.slack_user_for(rep_id)}>"
+            return mention(rt.directory.slack_user_for(rep_id), rep_id)
         except Exception:  # naming the rep is a courtesy; the refusal stands without it
-            return rep_id
+            return mention(None, rep_id)
 
-    def closed_text(action: OfferAction, ref: OfferRef) -> str:
+    def closed_text(action: OfferAction, ref: OfferRef) -> Mrkdwn:
         if action.status == "unknown":
-            return "I can't find that offer any more. Use `/leads mine` to see your leads."
+            return Mrkdwn("I can't find that offer any more. Use `/leads mine` to see your leads.")
         if action.status == "not_yours":
-            return f"This lead was offered to {offered_to(ref.offer)}; only they can act on it."
+            return md(
+                "This lead was offered to {}; only they can act on it.", offered_to(ref.offer)
+            )
         outcome = action.offer.outcome if action.offer is not None else ""
-        return DONE_BEFORE.get(outcome, "This offer is no longer open.")
+        return DONE_BEFORE.get(outcome, Mrkdwn("This offer is no longer open."))
 
     def reply(
         respond: Respond,

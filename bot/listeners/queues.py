@@ -12,6 +12,7 @@ from bot.errors import NotARep, RepNotInSlack
 from bot.listeners.errors import reported
 from bot.runtime import Runtime
 from bot.services import leads
+from bot.slack.mrkdwn import Mrkdwn, md, mention
 
 
 def register(app: App, rt: Runtime) -> None:
@@ -28,19 +29,19 @@ def register(app: App, rt: Runtime) -> None:
         if result.status == "claimed":
             public_id = result.lead.public_id if result.lead else "The lead"
             respond(
-                text=f"It's yours: {public_id} is now assigned to you.",
+                text=md("It's yours: {} is now assigned to you.", public_id),
                 response_type="ephemeral",
                 replace_original=False,
             )
             return
         if result.status == "already_claimed" and result.owner is not None:
             try:
-                owner = f"<@{rt.directory.slack_user_for(result.owner)}>"
+                owner = mention(rt.directory.slack_user_for(result.owner), result.owner)
             except RepNotInSlack:
-                owner = result.owner
-            text = f"Already claimed by {owner}."
+                owner = mention(None, result.owner)
+            text = md("Already claimed by {}.", owner)
         elif result.status == "unknown":
-            text = "I can't find that lead any more."
+            text = Mrkdwn("I can't find that lead any more.")
         else:
-            text = "This lead is no longer open for claim."
+            text = Mrkdwn("This lead is no longer open for claim.")
         respond(text=text, response_type="ephemeral", replace_original=False)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.outbox.recovery import already_posted, outbox_marker
 from bot.runtime import Runtime
+from bot.slack.mrkdwn import Mrkdwn, md
 from routing.config.models import RoutingConfig
 from storage.outbox import Claimed, enqueue
 
@@ -18,11 +19,16 @@ def enqueue_admin_alert(
     config: RoutingConfig,
     *,
     key: str,
-    text: str,
+    text: Mrkdwn,
     now: datetime,
     lead_id: int | None = None,
 ) -> int:
-    """One DM per admin; the key makes a repeated alert for the same intent a no-op."""
+    """One DM per admin; the key makes a repeated alert for the same intent a no-op.
+
+    ``text`` is stored as built (already escaped) and sent as it is.
+    """
+    if not isinstance(text, Mrkdwn):
+        raise TypeError("admin alert text must be built with bot.slack.mrkdwn")
     sent = 0
     for admin in config.admins:
         sent += enqueue(
@@ -43,6 +49,16 @@ def send_admin_alert(rt: Runtime, item: Claimed) -> dict[str, Any]:
     if found is not None:
         return {"admin": admin, **found}
     response = rt.slack.chat_postMessage(
-        channel=user, text=str(item.payload["text"]), metadata=outbox_marker(item)
+        channel=user, text=alert_text(item.payload), metadata=outbox_marker(item)
     )
     return {"admin": admin, "channel": response["channel"], "ts": response["ts"]}
+
+
+def alert_text(payload: dict[str, Any]) -> Mrkdwn:
+    """The alert's text: built by ``enqueue_admin_alert`` (stored escaped), or an SLA
+    problem stored by the ladder as plain facts."""
+    if "sla_problem" in payload:
+        return md(
+            ":rotating_light: Lead *{}*: {}.", payload.get("lead", "?"), payload["sla_problem"]
+        )
+    return Mrkdwn.trusted(str(payload["text"]))

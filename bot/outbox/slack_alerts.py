@@ -13,20 +13,21 @@ from bot.outbox.recovery import CARD_EVENT, already_posted, find_posted, outbox_
 from bot.outbox.worker import Defer, GiveUp
 from bot.runtime import Runtime
 from bot.slack.errors import classify
+from bot.slack.mrkdwn import Mrkdwn, code, md, mention
 from bot.views.card import lead_name
 from bot.views.queue_card import render_queue_card
 from storage.models import Lead
 from storage.outbox import Claimed
 
 
-def _queue_card(rt: Runtime, lead: Lead) -> tuple[str, list[Any]]:
+def _queue_card(rt: Runtime, lead: Lead) -> tuple[Mrkdwn, list[Any]]:
     decision = lead.decisions[-1] if lead.decisions else None
-    claimed_by = None
+    claimed_by: Mrkdwn | None = None
     if lead.assignee:
         try:
-            claimed_by = f"<@{rt.directory.slack_user_for(lead.assignee)}>"
+            claimed_by = mention(rt.directory.slack_user_for(lead.assignee), lead.assignee)
         except RepNotInSlack:
-            claimed_by = lead.assignee
+            claimed_by = mention(None, lead.assignee)
     closed_note = None
     if lead.state != "queued" and claimed_by is None:
         closed_note = (
@@ -97,10 +98,14 @@ def _alert_queue_failure(
             session,
             rt.config.config,
             key=f"lead:{lead_id}:queue_failed:{queue_id}",
-            text=(
-                f":warning: The open-claim card for *{public_id}* could not be posted in "
-                f"{channel} (queue *{queue_id}*): Slack said `{error}`. Invite the bot to the "
-                "channel or fix `queues` in routing.yml; the lead waits in `/leads queue`."
+            text=md(
+                ":warning: The open-claim card for *{}* could not be posted in {} (queue *{}*): "
+                "Slack said {}. Invite the bot to the channel or fix `queues` in routing.yml; "
+                "the lead waits in `/leads queue`.",
+                public_id,
+                channel,
+                queue_id,
+                code(error),
             ),
             now=now,
             lead_id=lead_id,
@@ -132,10 +137,14 @@ def alert_unrouted(rt: Runtime, item: Claimed) -> dict[str, Any]:
         public_id, name = lead.public_id, lead_name(lead.fields)
         company = lead.fields.get("company")
     admin = str(item.payload["admin"])
-    text = (
-        f":warning: Lead *{public_id}* ({name}{', ' + str(company) if company else ''}) "
-        "matched no rule with an eligible rep. Assign it with "
-        f"`/leads reassign {public_id} @rep`, or see why with `/leads why {public_id}`."
+    text = md(
+        ":warning: Lead *{}* ({}{}) matched no rule with an eligible rep. Assign it with "
+        "{}, or see why with {}.",
+        public_id,
+        name,
+        f", {company}" if company else "",
+        code(f"/leads reassign {public_id} @rep"),
+        code(f"/leads why {public_id}"),
     )
     user = rt.directory.slack_user_for(admin)
     found = already_posted(rt, item, user)

@@ -18,6 +18,7 @@ from bot.outbox.recovery import CARD_EVENT, find_posted
 from bot.outbox.worker import Defer, GiveUp
 from bot.runtime import Runtime
 from bot.slack.errors import classify
+from bot.slack.mrkdwn import md
 from bot.views.card import CardData, render_offer_card
 from storage.assign import route_lead
 from storage.models import Decision, Lead, Offer, OutboxItem, SlackUser
@@ -193,9 +194,11 @@ def pass_on_unreachable(rt: Runtime, offer_id: int, problem: RepNotInSlack) -> d
             session,
             rt.config.config,
             key=f"offer:{offer_id}:unreachable",
-            text=(
-                f":warning: {problem} Lead *{lead.public_id}* was passed on"
-                + (f" to {to}." if to else ".")
+            text=md(
+                ":warning: {} Lead *{}* was passed on{}.",
+                problem,
+                lead.public_id,
+                f" to {to}" if to else "",
             ),
             now=now,
             lead_id=lead.id,

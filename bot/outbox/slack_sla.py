@@ -12,6 +12,7 @@ from bot.errors import RepNotInSlack
 from bot.outbox.recovery import already_posted, outbox_marker
 from bot.outbox.worker import Defer, GiveUp
 from bot.runtime import Runtime
+from bot.slack.mrkdwn import Mrkdwn, md, mention
 from bot.views.card import lead_name
 from bot.views.escalation import escalation_blocks
 from bot.views.text import clock_time
@@ -35,11 +36,11 @@ def _card_on_its_way(session: Session, offer_id: int) -> datetime | None:
     return due if due.tzinfo is not None else due.replace(tzinfo=UTC)
 
 
-def mention(rt: Runtime, rep_id: str) -> str:
+def rep_mention(rt: Runtime, rep_id: str) -> Mrkdwn:
     try:
-        return f"<@{rt.directory.slack_user_for(rep_id)}>"
+        return mention(rt.directory.slack_user_for(rep_id), rep_id)
     except RepNotInSlack:
-        return rep_id
+        return mention(None, rep_id)
 
 
 def send_reminder(rt: Runtime, item: Claimed) -> dict[str, Any]:
@@ -63,13 +64,15 @@ def send_reminder(rt: Runtime, item: Claimed) -> dict[str, Any]:
         assert lead is not None
         rep = rt.config.config.reps_by_id.get(offer.rep_id)
         due = (
-            f" Accept by *{clock_time(offer.deadline, rep.timezone if rep else None)}*."
+            md(" Accept by *{}*.", clock_time(offer.deadline, rep.timezone if rep else None))
             if offer.deadline
             else ""
         )
-        text = (
-            f":alarm_clock: Reminder: *{lead.public_id}* {lead_name(lead.fields)} "
-            f"is waiting for you.{due}"
+        text = md(
+            ":alarm_clock: Reminder: *{}* {} is waiting for you.{}",
+            lead.public_id,
+            lead_name(lead.fields),
+            due,
         )
         channel, ts, rep_id = offer.channel, offer.message_ts, offer.rep_id
     user = rt.directory.slack_user_for(rep_id)
@@ -118,7 +121,7 @@ def send_escalation_notice(rt: Runtime, item: Claimed) -> dict[str, Any]:
             offer_id=offer.id,
             public_id=lead.public_id,
             lead_label=lead_name(lead.fields),
-            rep_mention=mention(rt, offer.rep_id),
+            rep_mention=rep_mention(rt, offer.rep_id),
             offered_at=offer.offered_at,
             now=rt.clock.now(),
             candidates=candidates,

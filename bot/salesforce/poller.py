@@ -24,6 +24,7 @@ from bot.salesforce.ingest import FETCHING, complete_fetch, ingest_record
 from bot.salesforce.problems import tell_admins_about_auth
 from bot.salesforce.soql import lead_poll_query, parse_stamp
 from bot.salesforce.sync import full_resync_due, sync_all
+from bot.slack.mrkdwn import md
 from storage.salesforce import (
     leads_by_salesforce_id,
     save_sync_state,
@@ -127,9 +128,10 @@ def _report(rt: Runtime, problem: SalesforceProblem) -> None:
                 session,
                 config,
                 key=f"salesforce:poll_rejected:{config.version}:{problem.code}",
-                text=(
-                    f":warning: Salesforce rejected the lead poll ({problem.message}). "
-                    f"Check `salesforce.where` and `salesforce.fields` in routing.yml."
+                text=md(
+                    ":warning: Salesforce rejected the lead poll ({}). "
+                    "Check `salesforce.where` and `salesforce.fields` in routing.yml.",
+                    problem.message,
                 ),
                 now=rt.clock.now(),
             )

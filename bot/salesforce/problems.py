@@ -19,6 +19,7 @@ from bot.outbox.worker import Defer, GiveUp
 from bot.runtime import Runtime
 from bot.salesforce.client import SalesforceClient
 from bot.salesforce.errors import LoginFailed, RecordGone, Rejected, SessionExpired
+from bot.slack.mrkdwn import Mrkdwn, md
 
 log = logging.getLogger(__name__)
 AUTH_RETRY = timedelta(minutes=1)
@@ -35,7 +36,7 @@ def tell_admins_about_auth(rt: Runtime, problem: SessionExpired | LoginFailed) -
     now = rt.clock.now()
     if isinstance(problem, SessionExpired) and client is not None:
         key = f"salesforce:session_expired:{client.session_fingerprint()}"
-        text = (
+        text = Mrkdwn(
             ":warning: The Salesforce session expired and cannot be renewed "
             "(SALESFORCE_SESSION_ID mode). Salesforce fetches and write-backs are waiting "
             "and will resume once a new SALESFORCE_SESSION_ID is set (or switch to a "
@@ -43,10 +44,11 @@ def tell_admins_about_auth(rt: Runtime, problem: SessionExpired | LoginFailed) -
         )
     else:
         key = f"salesforce:login_failed:{now:%Y%m%d%H}"
-        text = (
-            f":warning: Salesforce refused the bot's login: {problem.message}. Salesforce "
-            "fetches and write-backs are waiting; check SALESFORCE_USERNAME/PASSWORD/"
-            "SECURITY_TOKEN or the JWT settings."
+        text = md(
+            ":warning: Salesforce refused the bot's login: {}. Salesforce fetches and "
+            "write-backs are waiting; check SALESFORCE_USERNAME/PASSWORD/SECURITY_TOKEN or "
+            "the JWT settings.",
+            problem.message,
         )
     with rt.db.session() as session:
         if enqueue_admin_alert(session, rt.config.config, key=key, text=text, now=now):

@@ -6,6 +6,7 @@ import hashlib
 
 from bot.outbox.admin_alerts import enqueue_admin_alert
 from bot.runtime import Runtime
+from bot.slack.mrkdwn import code, lines, md
 
 MAX_LISTED = 10
 
@@ -18,7 +19,7 @@ def reload_config(rt: Runtime) -> bool:
     if error is None or error is before:
         return changed
     issues = str(error).splitlines()
-    listed = "\n".join(f"• `{line}`" for line in issues[:MAX_LISTED])
+    listed = lines(md("• {}", code(line)) for line in issues[:MAX_LISTED])
     more = f"\n…and {len(issues) - MAX_LISTED} more" if len(issues) > MAX_LISTED else ""
     digest = hashlib.sha256(str(error).encode()).hexdigest()[:12]
     now = rt.clock.now()
@@ -27,10 +28,14 @@ def reload_config(rt: Runtime) -> bool:
             session,
             rt.config.config,
             key=f"config_rejected:{digest}",
-            text=(
-                f":no_entry: The edit to `{rt.config.path}` was rejected; the previous config "
-                f"(version {rt.config.config.version}) keeps running.\n{listed}{more}\n"
-                f"Fix it and save again; check with `leadrouter validate {rt.config.path}`."
+            text=md(
+                ":no_entry: The edit to {} was rejected; the previous config (version {}) "
+                "keeps running.\n{}{}\nFix it and save again; check with {}.",
+                code(rt.config.path),
+                rt.config.config.version,
+                listed,
+                more,
+                code(f"leadrouter validate {rt.config.path}"),
             ),
             now=now,
         )

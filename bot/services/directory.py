@@ -6,6 +6,7 @@ import logging
 
 from bot.outbox.admin_alerts import enqueue_admin_alert
 from bot.runtime import Runtime
+from bot.slack.mrkdwn import md
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ def refresh_directory(rt: Runtime) -> int:
                 session,
                 rt.config.config,
                 key=f"unmapped:{problem.rep_id}:{problem.email}:{now.date().isoformat()}",
-                text=f":warning: {problem} Until then they get no leads in Slack.",
+                text=md(":warning: {} Until then they get no leads in Slack.", problem),
                 now=now,
             )
     rt.wake_outbox()

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.errors import NotARep, UserFacingError
 from bot.runtime import Runtime
+from bot.slack.mrkdwn import Mrkdwn
 from storage.leads import find_lead
 from storage.models import Lead
 
@@ -28,7 +29,7 @@ class SlashContext:
 
 @dataclass(frozen=True)
 class Reply:
-    text: str
+    text: Mrkdwn
     blocks: list[Any] | None = field(default=None)
 
 

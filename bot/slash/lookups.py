@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.slack.mrkdwn import Mrkdwn, lines, md
 from bot.slash.base import Reply, SlashContext, Usage, load_lead
 from bot.views.card import lead_name
 from bot.views.text import human_duration
@@ -30,28 +31,30 @@ def mine(ctx: SlashContext, args: list[str]) -> Reply:
             lead = session.get(Lead, offer.lead_id)
             if lead is not None:
                 due = f", accept by {offer.deadline:%H:%M} UTC" if offer.deadline else ""
-                pending_lines.append(f"• *{lead.public_id}* {lead_name(lead.fields)}{due}")
+                pending_lines.append(md("• *{}* {}{}", lead.public_id, lead_name(lead.fields), due))
         accepted = session.scalars(
             select(Lead)
             .where(Lead.assignee == rep_id, Lead.state == "accepted")
             .order_by(Lead.accepted_at.desc())
             .limit(MINE_LIMIT)
         ).all()
-        accepted_lines = [f"• *{lead.public_id}* {lead_name(lead.fields)}" for lead in accepted]
+        accepted_lines = [
+            md("• *{}* {}", lead.public_id, lead_name(lead.fields)) for lead in accepted
+        ]
     parts = [
-        "*Waiting for you*\n" + ("\n".join(pending_lines) or "Nothing pending."),
-        f"*Yours (latest {MINE_LIMIT})*\n" + ("\n".join(accepted_lines) or "None yet."),
+        md("*Waiting for you*\n{}", lines(pending_lines) or "Nothing pending."),
+        md("*Yours (latest {})*\n{}", MINE_LIMIT, lines(accepted_lines) or "None yet."),
     ]
-    return Reply("\n\n".join(parts))
+    return Reply(Mrkdwn("\n\n").join(parts))
 
 
 def status(ctx: SlashContext, args: list[str]) -> Reply:
     lead = load_lead(ctx, _one_lead_arg(args, "status LEAD"))
-    lines = [f"*{lead.public_id}* {lead_name(lead.fields)}: *{lead.state}*"]
+    out = [md("*{}* {}: *{}*", lead.public_id, lead_name(lead.fields), lead.state)]
     if lead.assignee:
-        lines.append(f"Owner: {lead.assignee}")
+        out.append(md("Owner: {}", lead.assignee))
     if lead.queue_id and lead.state == "queued":
-        lines.append(f"Open for claim in {lead.queue_id}")
+        out.append(md("Open for claim in {}", lead.queue_id))
     for offer in lead.offers:
         took = (
             f" after {human_duration(offer.responded_at - offer.offered_at)}"
@@ -59,27 +62,36 @@ def status(ctx: SlashContext, args: list[str]) -> Reply:
             else ""
         )
         reason = f" ({offer.reason})" if offer.reason else ""
-        lines.append(f"• offered to {offer.rep_id}: {offer.outcome}{took}{reason}")
+        out.append(md("• offered to {}: {}{}{}", offer.rep_id, offer.outcome, took, reason))
     with ctx.rt.db.session() as session:
         for item in pending_for_lead(session, lead.id):
             if item.status == "dead":
-                lines.append(f":x: Delivery failed ({item.kind}): {item.last_error}")
+                out.append(md(":x: Delivery failed ({}): {}", item.kind, item.last_error))
             elif item.last_error:
-                lines.append(
-                    f":hourglass: Retrying {item.kind} (attempt {item.attempts}): {item.last_error}"
+                out.append(
+                    md(
+                        ":hourglass: Retrying {} (attempt {}): {}",
+                        item.kind,
+                        item.attempts,
+                        item.last_error,
+                    )
                 )
-    return Reply("\n".join(lines))
+    return Reply(lines(out))
 
 
 def why(ctx: SlashContext, args: list[str]) -> Reply:
     lead = load_lead(ctx, _one_lead_arg(args, "why LEAD"))
     if not lead.decisions:
-        return Reply(f"{lead.public_id} has not been routed yet.")
-    lines = [f"*Why {lead.public_id} went where it went*"]
+        return Reply(md("{} has not been routed yet.", lead.public_id))
+    out = [md("*Why {} went where it went*", lead.public_id)]
     for decision in lead.decisions:
-        lines.append(
-            f"• {decision.decided_at:%Y-%m-%d %H:%M} UTC, config {decision.config_version}: "
-            f"{decision.reason}"
+        out.append(
+            md(
+                "• {:%Y-%m-%d %H:%M} UTC, config {}: {}",
+                decision.decided_at,
+                decision.config_version,
+                decision.reason,
+            )
         )
         for step in decision.trace:
             if step.get("step") == "target" and step.get("candidates"):
@@ -87,11 +99,11 @@ def why(ctx: SlashContext, args: list[str]) -> Reply:
                     f"{c['rep']} ({c['why']})" for c in step["candidates"] if not c.get("eligible")
                 ]
                 if skipped:
-                    lines.append(f"   skipped in {step.get('target')}: " + ", ".join(skipped))
+                    out.append(md("   skipped in {}: {}", step.get("target"), ", ".join(skipped)))
     matching = (lead.fields or {}).get("match_trace")
     if matching:
-        lines.append("• matching: " + "; ".join(str(line) for line in matching))
-    return Reply("\n".join(lines))
+        out.append(md("• matching: {}", "; ".join(str(line) for line in matching)))
+    return Reply(lines(out))
 
 
 def queue(ctx: SlashContext, args: list[str]) -> Reply:
@@ -102,7 +114,7 @@ def queue(ctx: SlashContext, args: list[str]) -> Reply:
         q for q in config.queues if rep_id in config.queue_member_ids(q) or rep_id in config.admins
     }
     if not mine:
-        return Reply("You are not a member of any queue.")
+        return Reply(Mrkdwn("You are not a member of any queue."))
     with ctx.rt.db.session() as session:
         open_leads = session.scalars(
             select(Lead)
@@ -110,10 +122,10 @@ def queue(ctx: SlashContext, args: list[str]) -> Reply:
             .order_by(Lead.routed_at)
             .limit(MINE_LIMIT)
         ).all()
-        lines = [
-            f"• *{lead.public_id}* {lead_name(lead.fields)} in {lead.queue_id}"
+        found = [
+            md("• *{}* {} in {}", lead.public_id, lead_name(lead.fields), lead.queue_id)
             for lead in open_leads
         ]
-    if not lines:
-        return Reply("Nothing waiting in " + ", ".join(sorted(mine)) + ".")
-    return Reply("*Open for claim* (`/leads claim LEAD`)\n" + "\n".join(lines))
+    if not found:
+        return Reply(md("Nothing waiting in {}.", ", ".join(sorted(mine))))
+    return Reply(md("*Open for claim* (`/leads claim LEAD`)\n{}", lines(found)))

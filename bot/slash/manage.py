@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from bot import permissions
 from bot.errors import UserFacingError
 from bot.services import leads
+from bot.slack.mrkdwn import md
 from bot.slash.base import Reply, SlashContext, Usage, load_lead
 from bot.slash.people import looks_like_person, resolve_rep
 from bot.slash.when import USAGE as AWAY_USAGE
@@ -22,10 +23,10 @@ def claim(ctx: SlashContext, args: list[str]) -> Reply:
     lead = load_lead(ctx, args[0])
     result = leads.claim(ctx.rt, lead.id, rep_id)
     if result.status == "claimed":
-        return Reply(f"It's yours: *{lead.public_id}* is now assigned to you.")
+        return Reply(md("It's yours: *{}* is now assigned to you.", lead.public_id))
     if result.status == "already_claimed":
-        return Reply(f"*{lead.public_id}* was already claimed by {result.owner}.")
-    return Reply(f"*{lead.public_id}* is not open for claim (it is {lead.state}).")
+        return Reply(md("*{}* was already claimed by {}.", lead.public_id, result.owner))
+    return Reply(md("*{}* is not open for claim (it is {}).", lead.public_id, lead.state))
 
 
 def reassign(ctx: SlashContext, args: list[str]) -> Reply:
@@ -46,8 +47,8 @@ def reassign(ctx: SlashContext, args: list[str]) -> Reply:
         )
     result = leads.reassign(ctx.rt, lead.id, to_rep=to_rep, by=actor, reason=reason)
     if result.status == "same_rep":
-        return Reply(f"*{lead.public_id}* is already with {to_rep}.")
-    return Reply(f"*{lead.public_id}* reassigned from {current or 'nobody'} to {to_rep}.")
+        return Reply(md("*{}* is already with {}.", lead.public_id, to_rep))
+    return Reply(md("*{}* reassigned from {} to {}.", lead.public_id, current or "nobody", to_rep))
 
 
 def away(ctx: SlashContext, args: list[str]) -> Reply:
@@ -74,7 +75,7 @@ def away(ctx: SlashContext, args: list[str]) -> Reply:
         if until
         else "until `/leads back`"
     )
-    return Reply(f"{who} away {when}. No new leads will be offered meanwhile.")
+    return Reply(md("{} away {}. No new leads will be offered meanwhile.", who, when))
 
 
 def back(ctx: SlashContext, args: list[str]) -> Reply:
@@ -84,4 +85,6 @@ def back(ctx: SlashContext, args: list[str]) -> Reply:
         raise UserFacingError("You can set only your own away status.")
     was_away = leads.set_back(ctx.rt, target, by=actor)
     who = "You are" if target == actor else f"{target} is"
-    return Reply(f"{who} back{'' if was_away else ' (was not away)'}: eligible for new leads now.")
+    return Reply(
+        md("{} back{}: eligible for new leads now.", who, "" if was_away else " (was not away)")
+    )

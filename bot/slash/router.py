@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.errors import UserFacingError
+from bot.slack.mrkdwn import code, esc, md
 from bot.slash import lookups, manage, stats
 from bot.slash.base import Reply, SlashContext, Usage
 
 Handler = Callable[[SlashContext, list[str]], Reply]
 
-HELP = """*Lead Router* — `/leads <command>` (`LEAD` is `L-1042` or a Salesforce id)
+HELP = esc("""*Lead Router* — `/leads <command>` (`LEAD` is `L-1042` or a Salesforce id)
 • `mine` — your pending and accepted leads
 • `queue` — leads open for claim in your queues
 • `claim LEAD` — take a lead from a queue
@@ -19,7 +20,7 @@ HELP = """*Lead Router* — `/leads <command>` (`LEAD` is `L-1042` or a Salesfor
 • `status LEAD` — where a lead is now
 • `why LEAD` — why it went where it went
 • `stats [7d]` — speed to lead, acceptance, counts per rep
-• `help` — this message"""
+• `help` — this message""")
 
 SUBCOMMANDS: dict[str, Handler] = {
     "mine": lookups.mine,
@@ -41,10 +42,10 @@ def dispatch(ctx: SlashContext) -> Reply:
     name, args = words[0].lower(), words[1:]
     handler = SUBCOMMANDS.get(name)
     if handler is None:
-        return Reply(f"I don't know `{name}`.\n\n{HELP}")
+        return Reply(md("I don't know {}.\n\n{}", code(name), HELP))
     try:
         return handler(ctx, args)
     except Usage as exc:
-        return Reply(f"Usage: `/leads {exc}`")
+        return Reply(md("Usage: `/leads {}`", str(exc)))
     except UserFacingError as exc:
-        return Reply(str(exc))
+        return Reply(exc.mrkdwn)

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot import permissions
 from bot.reporting.stats import collect_stats, percentile
+from bot.slack.mrkdwn import esc
 from bot.slash.base import Reply, SlashContext, Usage
 from bot.views.text import human_duration
 from routing.durations import format_duration, parse_duration
@@ -72,4 +73,5 @@ def stats(ctx: SlashContext, args: list[str]) -> Reply:
                 f"{rep.breaches:>9}{p50:>8}"
             )
         lines.append("```")
-    return Reply("\n".join(lines))
+    # Numbers, durations and rep ids from routing.yml: escaped as plain text all the same.
+    return Reply(esc("\n".join(lines)))

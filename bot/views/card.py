@@ -19,15 +19,8 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.actions import ActionId, OfferRef, encode
-from bot.views.text import (
-    FIELD_TEXT,
-    HEADER_TEXT,
-    SECTION_TEXT,
-    clock_time,
-    cut,
-    escape,
-    human_duration,
-)
+from bot.slack.mrkdwn import Mrkdwn, bold, esc, md, mention
+from bot.views.text import FIELD_TEXT, HEADER_TEXT, SECTION_TEXT, clock_time, cut, human_duration
 
 
 @dataclass(frozen=True)
@@ -51,17 +44,18 @@ class CardData:
 
 
 def lead_name(fields: dict[str, Any]) -> str:
+    """The lead's name as plain text (escape it where it meets Slack)."""
     name = " ".join(str(fields[k]) for k in ("first_name", "last_name") if fields.get(k))
     return name or str(fields.get("email") or "Unnamed lead")
 
 
-def _who(fields: dict[str, Any]) -> str:
-    parts = [f"*{escape(lead_name(fields))}*"]
+def _who(fields: dict[str, Any]) -> Mrkdwn:
+    parts = [bold(lead_name(fields))]
     if fields.get("title"):
-        parts.append(escape(str(fields["title"])))
+        parts.append(esc(fields["title"]))
     if fields.get("company"):
-        parts.append(f"at *{escape(str(fields['company']))}*")
-    return " ".join(parts)
+        parts.append(md("at *{}*", fields["company"]))
+    return Mrkdwn(" ").join(parts)
 
 
 def _location(fields: dict[str, Any]) -> str | None:
@@ -69,27 +63,27 @@ def _location(fields: dict[str, Any]) -> str | None:
     return ", ".join(bits) if bits else None
 
 
-def _facts(fields: dict[str, Any], at: datetime | None = None) -> list[str]:
-    facts = []
+def _facts(fields: dict[str, Any], at: datetime | None = None) -> list[Mrkdwn]:
+    facts: list[Mrkdwn] = []
     if fields.get("employees") not in (None, ""):
-        facts.append(f"*Size*\n{fields['employees']} employees")
+        facts.append(md("*Size*\n{} employees", fields["employees"]))
     if fields.get("industry"):
-        facts.append(f"*Industry*\n{escape(str(fields['industry']))}")
+        facts.append(md("*Industry*\n{}", fields["industry"]))
     location = _location(fields)
     local = _lead_local_time(fields, at) if at is not None else None
     if location or local:
-        where = escape(location or "")
-        facts.append(f"*Location*\n{where}{' · ' if where and local else ''}{local or ''}")
+        sep = " · " if location and local else ""
+        facts.append(md("*Location*\n{}{}{}", location or "", sep, local or ""))
     if fields.get("lead_source"):
-        facts.append(f"*Source*\n{escape(str(fields['lead_source']))}")
+        facts.append(md("*Source*\n{}", fields["lead_source"]))
     if fields.get("score") is not None:
         tier = f" (tier {fields['tier']})" if fields.get("tier") else ""
-        facts.append(f"*Score*\n{fields['score']}{tier}")
+        facts.append(md("*Score*\n{}{}", fields["score"], tier))
     if fields.get("account.matched") and fields.get("account.name"):
         owner = f" (owner {fields['account.owner']})" if fields.get("account.owner") else ""
-        facts.append(f"*Account*\n{escape(str(fields['account.name']))}{escape(owner)}")
+        facts.append(md("*Account*\n{}{}", fields["account.name"], owner))
     if fields.get("email"):
-        facts.append(f"*Email*\n{escape(str(fields['email']))}")
+        facts.append(md("*Email*\n{}", fields["email"]))
     return [cut(f, FIELD_TEXT) for f in facts[:10]]
 
 
@@ -104,32 +98,32 @@ def lead_summary_blocks(fields: dict[str, Any], at: datetime | None = None) -> l
     return blocks
 
 
-def _status_line(card: CardData) -> str:
-    mention = f"<@{card.rep_slack_id}>" if card.rep_slack_id else card.rep_id
+def _status_line(card: CardData) -> Mrkdwn:
+    who = mention(card.rep_slack_id, card.rep_id)
     if card.outcome == "accepted" and card.responded_at is not None:
         took = human_duration(card.responded_at - card.offered_at)
-        return f":white_check_mark: Accepted by {mention} in {took}"
+        return md(":white_check_mark: Accepted by {} in {}", who, took)
     if card.outcome == "declined":
-        why = f": {escape(card.reason)}" if card.reason else ""
-        return f":leftwards_arrow_with_hook: Declined by {mention}{why}. Passed on."
+        why = f": {card.reason}" if card.reason else ""
+        return md(":leftwards_arrow_with_hook: Declined by {}{}. Passed on.", who, why)
     if card.outcome == "timed_out":
         detail = (card.reason or "").removeprefix("not accepted in time").lstrip("; ")
         after = f" {detail[:1].upper()}{detail[1:]}." if detail else " Passed on."
-        return f":hourglass: Not accepted in time by {mention}.{escape(after)}"
+        return md(":hourglass: Not accepted in time by {}.{}", who, after)
     if card.outcome == "revoked":
-        why = f" ({escape(card.reason)})" if card.reason else ""
-        return f":twisted_rightwards_arrows: Reassigned away from {mention}{why}"
+        why = f" ({card.reason})" if card.reason else ""
+        return md(":twisted_rightwards_arrows: Reassigned away from {}{}", who, why)
     if card.deadline is not None:
-        return f":alarm_clock: Accept by *{clock_time(card.deadline, card.rep_timezone)}*"
-    return ":inbox_tray: New lead for you"
+        return md(":alarm_clock: Accept by *{}*", clock_time(card.deadline, card.rep_timezone))
+    return Mrkdwn(":inbox_tray: New lead for you")
 
 
-def render_offer_card(card: CardData) -> tuple[str, list[Block]]:
+def render_offer_card(card: CardData) -> tuple[Mrkdwn, list[Block]]:
     """The fallback text (notifications, screen readers) and the blocks."""
     fields = card.fields
-    text = f"New lead {card.lead_public_id}: {lead_name(fields)}"
+    text = md("New lead {}: {}", card.lead_public_id, lead_name(fields))
     if fields.get("company"):
-        text += f" ({fields['company']})"
+        text += md(" ({})", fields["company"])
     blocks: list[Block] = [
         HeaderBlock(
             text=PlainTextObject(
@@ -140,13 +134,16 @@ def render_offer_card(card: CardData) -> tuple[str, list[Block]]:
     ]
     if card.in_channel and card.rep_slack_id:
         # Posted in a shared channel: say whose it is before anything else.
-        blocks.insert(1, SectionBlock(text=MarkdownTextObject(text=f"For <@{card.rep_slack_id}>")))
+        blocks.insert(
+            1,
+            SectionBlock(text=MarkdownTextObject(text=md("For {}", mention(card.rep_slack_id)))),
+        )
     reasons = [f"{r[0]} (+{r[1]})" for r in card.score_reasons[:3] if len(r) == 2]
-    context = []
+    context: list[Mrkdwn] = []
     if card.why:
-        context.append(f"*Why you:* {escape(card.why)}")
+        context.append(md("*Why you:* {}", card.why))
     if reasons:
-        context.append("*Score:* " + escape(", ".join(reasons)))
+        context.append(md("*Score:* {}", ", ".join(reasons)))
     if context:
         blocks.append(
             ContextBlock(elements=[MarkdownTextObject(text=cut(c, 2000)) for c in context])
@@ -157,13 +154,15 @@ def render_offer_card(card: CardData) -> tuple[str, list[Block]]:
     if card.outcome == "pending":
         value = encode(OfferRef(offer=card.offer_id))
         buttons += [
-            ButtonElement(text="Accept", action_id=ActionId.ACCEPT, value=value, style="primary"),
-            ButtonElement(text="Decline", action_id=ActionId.DECLINE, value=value),
+            ButtonElement(
+                text=esc("Accept"), action_id=ActionId.ACCEPT, value=value, style="primary"
+            ),
+            ButtonElement(text=esc("Decline"), action_id=ActionId.DECLINE, value=value),
         ]
     if card.salesforce_url:
         buttons.append(
             ButtonElement(
-                text="Open in Salesforce",
+                text=esc("Open in Salesforce"),
                 action_id=ActionId.OPEN_IN_SALESFORCE,
                 url=card.salesforce_url,
             )

@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.actions import BlockId, OfferRef, ViewId, encode
+from bot.slack.mrkdwn import esc, md
 from bot.views.text import cut
 
 
@@ -25,26 +26,29 @@ def decline_modal(offer: OfferRef, *, lead_label: str, reasons: list[str]) -> Vi
         type="modal",
         callback_id=ViewId.DECLINE_REASON,
         private_metadata=encode(offer),
-        title=PlainTextObject(text="Decline lead"),
-        submit=PlainTextObject(text="Decline"),
-        close=PlainTextObject(text="Cancel"),
+        title=PlainTextObject(text=esc("Decline lead")),
+        submit=PlainTextObject(text=esc("Decline")),
+        close=PlainTextObject(text=esc("Cancel")),
         blocks=[
             SectionBlock(
                 text=MarkdownTextObject(
                     text=cut(
-                        f"Why are you passing on *{lead_label}*? It goes to the next rep at once.",
+                        md(
+                            "Why are you passing on *{}*? It goes to the next rep at once.",
+                            lead_label,
+                        ),
                         3000,
                     )
                 )
             ),
             InputBlock(
                 block_id=BlockId.REASON,
-                label=PlainTextObject(text="Reason"),
+                label=PlainTextObject(text=esc("Reason")),
                 element=StaticSelectElement(action_id=BlockId.REASON_CHOICE, options=options),
             ),
             InputBlock(
                 block_id=BlockId.NOTE,
-                label=PlainTextObject(text="Anything to add?"),
+                label=PlainTextObject(text=esc("Anything to add?")),
                 optional=True,
                 element=PlainTextInputElement(
                     action_id=BlockId.NOTE_TEXT, multiline=True, max_length=500

@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.actions import ActionId, OfferRef, encode
+from bot.slack.mrkdwn import Mrkdwn, esc, md
 from bot.views.text import cut, human_duration
 
 
@@ -25,21 +26,28 @@ def escalation_blocks(
     offer_id: int,
     public_id: str,
     lead_label: str,
-    rep_mention: str,
+    rep_mention: Mrkdwn,
     offered_at: datetime,
     now: datetime,
     candidates: list[tuple[str, str]],
     can_open_claim: bool,
     outcome: str | None = None,
-) -> tuple[str, list[Block]]:
+) -> tuple[Mrkdwn, list[Block]]:
+    """``lead_label`` and ``outcome`` are plain text; ``rep_mention`` we built."""
     waited = human_duration(now - offered_at)
-    text = f"{public_id} has waited {waited} for {rep_mention} to accept"
+    text = md("{} has waited {} for {} to accept", public_id, waited, rep_mention)
     blocks: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(
                 text=cut(
-                    f":rotating_light: *{public_id}* {lead_label} was offered to {rep_mention} "
-                    f"{waited} ago and is not accepted yet.",
+                    md(
+                        ":rotating_light: *{}* {} was offered to {} {} ago and is not "
+                        "accepted yet.",
+                        public_id,
+                        lead_label,
+                        rep_mention,
+                        waited,
+                    ),
                     3000,
                 )
             )
@@ -54,18 +62,20 @@ def escalation_blocks(
         elements.append(
             StaticSelectElement(
                 action_id=ActionId.ESCALATION_REASSIGN,
-                placeholder=PlainTextObject(text="Reassign to…"),
+                placeholder=PlainTextObject(text=esc("Reassign to…")),
                 options=[
                     Option(text=PlainTextObject(text=cut(label, 75)), value=rep_id)
                     for rep_id, label in candidates[:100]
                 ],
             )
         )
-    elements.append(ButtonElement(text="Nudge", action_id=ActionId.ESCALATION_NUDGE, value=value))
+    elements.append(
+        ButtonElement(text=esc("Nudge"), action_id=ActionId.ESCALATION_NUDGE, value=value)
+    )
     if can_open_claim:
         elements.append(
             ButtonElement(
-                text="Open for claim", action_id=ActionId.ESCALATION_OPEN_CLAIM, value=value
+                text=esc("Open for claim"), action_id=ActionId.ESCALATION_OPEN_CLAIM, value=value
             )
         )
     # The offer id rides in the block id: a select has no value of its own.

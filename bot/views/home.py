@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, LiteralString
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -26,8 +26,9 @@ from slack_sdk.models.views import View
 
 from bot.actions import ActionId, OfferRef, encode
 from bot.home.speed import SpeedToLead
+from bot.slack.mrkdwn import Mrkdwn, code, date, esc, lines, md
 from bot.views.card import lead_name
-from bot.views.text import CONTEXT_TEXT, HEADER_TEXT, SECTION_TEXT, cut, escape, human_duration
+from bot.views.text import CONTEXT_TEXT, HEADER_TEXT, SECTION_TEXT, cut, human_duration
 
 MAX_BLOCKS = 100  # Slack's limit for a Home tab view
 MAX_PENDING_SHOWN = 15  # two blocks each: the lead and its buttons
@@ -97,19 +98,18 @@ class HomeData:
     team: TeamHome | None = None
 
 
-def when(at: datetime, fmt: str = "{date_short_pretty} {time}") -> str:
+def when(at: datetime, fmt: LiteralString = "{date_short_pretty} {time}") -> Mrkdwn:
     """A time Slack shows in the reader's own time zone (``today 10:42 AM``)."""
-    ts = int(at.timestamp())
-    return f"<!date^{ts}^{fmt}|{at.strftime('%Y-%m-%d %H:%M UTC')}>"
+    return date(at, fmt, at.strftime("%Y-%m-%d %H:%M UTC"))
 
 
-def _who(public_id: str, fields: dict[str, Any]) -> str:
-    company = f" · {escape(str(fields['company']))}" if fields.get("company") else ""
-    return f"`{public_id}` *{escape(lead_name(fields))}*{company}"
+def _who(public_id: str, fields: dict[str, Any]) -> Mrkdwn:
+    company = md(" · {}", fields["company"]) if fields.get("company") else ""
+    return md("{} *{}*{}", code(public_id), lead_name(fields), company)
 
 
-def _more(hidden: int, hint: str = "") -> ContextBlock:
-    text = f"…and {hidden} more" + (f" {hint}" if hint else "")
+def _more(hidden: int, hint: LiteralString = "") -> ContextBlock:
+    text = md("…and {} more", hidden) + (Mrkdwn(f" {hint}") if hint else "")
     return ContextBlock(elements=[MarkdownTextObject(text=cut(text, CONTEXT_TEXT))])
 
 
@@ -117,20 +117,22 @@ def _heading(text: str) -> HeaderBlock:
     return HeaderBlock(text=PlainTextObject(text=cut(text, HEADER_TEXT)))
 
 
-def lines_blocks(lines: Sequence[str], total: int, *, empty: str, hint: str = "") -> list[Block]:
+def lines_blocks(
+    items: Sequence[Mrkdwn], total: int, *, empty: LiteralString, hint: LiteralString = ""
+) -> list[Block]:
     """One section of up to MAX_LINES_SHOWN lines that fit 3000 characters, then 'and N more'."""
-    if not lines:
-        return [SectionBlock(text=MarkdownTextObject(text=empty))]
-    shown: list[str] = []
+    if not items:
+        return [SectionBlock(text=MarkdownTextObject(text=Mrkdwn(empty)))]
+    shown: list[Mrkdwn] = []
     size = 0
-    for line in lines[:MAX_LINES_SHOWN]:
+    for line in items[:MAX_LINES_SHOWN]:
         line = cut(line, SECTION_TEXT)
         if size + len(line) + 1 > SECTION_TEXT:
             break
         shown.append(line)
         size += len(line) + 1
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(shown)))]
-    hidden = max(total, len(lines)) - len(shown)
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=lines(shown)))]
+    hidden = max(total, len(items)) - len(shown)
     if hidden > 0:
         blocks.append(_more(hidden, hint))
     return blocks
@@ -138,19 +140,19 @@ def lines_blocks(lines: Sequence[str], total: int, *, empty: str, hint: str = ""
 
 def offer_blocks(offer: PendingOffer) -> list[Block]:
     """The lead and the same Accept / Decline buttons as its card, in their own block."""
-    due = f"\n:alarm_clock: Accept by *{when(offer.deadline)}*" if offer.deadline else ""
+    due = md("\n:alarm_clock: Accept by *{}*", when(offer.deadline)) if offer.deadline else ""
     title = offer.fields.get("title")
-    title_text = f" — {escape(str(title))}" if title else ""
-    text = f"{_who(offer.public_id, offer.fields)}{title_text}{due}"
+    title_text = md(" — {}", title) if title else ""
+    text = md("{}{}{}", _who(offer.public_id, offer.fields), title_text, due)
     value = encode(OfferRef(offer=offer.offer_id))
     buttons = [
-        ButtonElement(text="Accept", action_id=ActionId.ACCEPT, value=value, style="primary"),
-        ButtonElement(text="Decline", action_id=ActionId.DECLINE, value=value),
+        ButtonElement(text=esc("Accept"), action_id=ActionId.ACCEPT, value=value, style="primary"),
+        ButtonElement(text=esc("Decline"), action_id=ActionId.DECLINE, value=value),
     ]
     if offer.salesforce_url:
         buttons.append(
             ButtonElement(
-                text="Open in Salesforce",
+                text=esc("Open in Salesforce"),
                 action_id=ActionId.OPEN_IN_SALESFORCE,
                 url=offer.salesforce_url,
             )
@@ -162,44 +164,59 @@ def offer_blocks(offer: PendingOffer) -> list[Block]:
     ]
 
 
-def _until(at: datetime) -> str:
+def _until(at: datetime) -> Mrkdwn:
     # `/leads away` with no end is stored as the far future.
-    return "further notice" if at.year >= FOREVER_YEAR else when(at)
+    return Mrkdwn("further notice") if at.year >= FOREVER_YEAR else when(at)
 
 
-def _status(data: HomeData) -> str:
+def _status(data: HomeData) -> Mrkdwn:
     if data.away_until is not None and data.away_until > data.now:
-        return (
-            f":palm_tree: You're *away* until {_until(data.away_until)}: no new leads are "
-            "offered to you. `/leads back` makes you available again."
+        return md(
+            ":palm_tree: You're *away* until {}: no new leads are offered to you. "
+            "`/leads back` makes you available again.",
+            _until(data.away_until),
         )
-    return ":large_green_circle: You're *available* for new leads. `/leads away` pauses them."
+    return Mrkdwn(
+        ":large_green_circle: You're *available* for new leads. `/leads away` pauses them."
+    )
 
 
-def _accepted_line(lead: AcceptedLead) -> str:
+def _accepted_line(lead: AcceptedLead) -> Mrkdwn:
     waited = f", {human_duration(lead.waited)} after it arrived" if lead.waited else ""
-    return f"{_who(lead.public_id, lead.fields)} — accepted {when(lead.accepted_at)}{waited}"
+    return md(
+        "{} — accepted {}{}", _who(lead.public_id, lead.fields), when(lead.accepted_at), waited
+    )
 
 
-def _offered_line(lead: OpenLead) -> str:
-    due = f", accept by {when(lead.deadline, '{time}')}" if lead.deadline else ""
-    rep = escape(lead.rep_name or "?")
-    return f"{_who(lead.public_id, lead.fields)} — offered to *{rep}* {when(lead.since)}{due}"
+def _offered_line(lead: OpenLead) -> Mrkdwn:
+    due = md(", accept by {}", when(lead.deadline, "{time}")) if lead.deadline else ""
+    return md(
+        "{} — offered to *{}* {}{}",
+        _who(lead.public_id, lead.fields),
+        lead.rep_name or "?",
+        when(lead.since),
+        due,
+    )
 
 
-def _queued_line(lead: OpenLead, now: datetime) -> str:
+def _queued_line(lead: OpenLead, now: datetime) -> Mrkdwn:
     waited = human_duration(now - lead.since)
-    queue = escape(lead.queue_id or "?")
-    return f"{_who(lead.public_id, lead.fields)} — in *{queue}* for {waited}"
+    return md(
+        "{} — in *{}* for {}", _who(lead.public_id, lead.fields), lead.queue_id or "?", waited
+    )
 
 
-def _speed_text(speed: SpeedToLead, timezone: str) -> str:
+def _speed_text(speed: SpeedToLead, timezone: str) -> Mrkdwn:
     if speed.count == 0 or speed.p50 is None or speed.p90 is None:
-        return f"*Speed to lead today* ({escape(timezone)}): no leads accepted yet."
+        return md("*Speed to lead today* ({}): no leads accepted yet.", timezone)
     leads = "lead" if speed.count == 1 else "leads"
-    return (
-        f"*Speed to lead today* ({escape(timezone)}): median *{human_duration(speed.p50)}*, "
-        f"p90 *{human_duration(speed.p90)}* over {speed.count} accepted {leads}."
+    return md(
+        "*Speed to lead today* ({}): median *{}*, p90 *{}* over {} accepted {}.",
+        timezone,
+        human_duration(speed.p50),
+        human_duration(speed.p90),
+        speed.count,
+        leads,
     )
 
 
@@ -210,10 +227,12 @@ def team_blocks(team: TeamHome, now: datetime) -> list[Block]:
         _heading(f"{scope} ({team.size} reps)"),
         SectionBlock(text=MarkdownTextObject(text=_speed_text(team.speed, team.timezone))),
     ]
-    away = [f":palm_tree: *{escape(a.name)}* until {_until(a.until)}" for a in team.away]
+    away = [md(":palm_tree: *{}* until {}", a.name, _until(a.until)) for a in team.away]
     blocks += lines_blocks(away, len(away), empty="Nobody is away right now.")
     blocks.append(
-        SectionBlock(text=MarkdownTextObject(text=f"*Waiting for a rep* ({team.offered_total})"))
+        SectionBlock(
+            text=MarkdownTextObject(text=md("*Waiting for a rep* ({})", team.offered_total))
+        )
     )
     blocks += lines_blocks(
         [_offered_line(lead) for lead in team.offered],
@@ -222,7 +241,9 @@ def team_blocks(team: TeamHome, now: datetime) -> list[Block]:
         hint="(oldest first)",
     )
     blocks.append(
-        SectionBlock(text=MarkdownTextObject(text=f"*Waiting in queues* ({team.queued_total})"))
+        SectionBlock(
+            text=MarkdownTextObject(text=md("*Waiting in queues* ({})", team.queued_total))
+        )
     )
     blocks += lines_blocks(
         [_queued_line(lead, now) for lead in team.queued],
@@ -238,7 +259,7 @@ def fit_blocks(blocks: list[Block], limit: int = MAX_BLOCKS) -> list[Block]:
     if len(blocks) <= limit:
         return blocks
     kept = blocks[: limit - 1]
-    note = "This view was cut to Slack's size limit. Use `/leads mine` for the full list."
+    note = Mrkdwn("This view was cut to Slack's size limit. Use `/leads mine` for the full list.")
     return [*kept, ContextBlock(elements=[MarkdownTextObject(text=note)])]
 
 
@@ -246,13 +267,15 @@ def home_blocks(data: HomeData) -> list[Block]:
     blocks: list[Block] = [
         _heading(f"Lead Router · {data.rep_name}"),
         SectionBlock(text=MarkdownTextObject(text=_status(data))),
-        ContextBlock(elements=[MarkdownTextObject(text=f"Updated {when(data.now)}")]),
+        ContextBlock(elements=[MarkdownTextObject(text=md("Updated {}", when(data.now)))]),
         DividerBlock(),
         _heading(f"Waiting for you ({data.pending_total})"),
     ]
     if not data.pending:
         blocks.append(
-            SectionBlock(text=MarkdownTextObject(text="Nothing waiting. New leads show up here."))
+            SectionBlock(
+                text=MarkdownTextObject(text=Mrkdwn("Nothing waiting. New leads show up here."))
+            )
         )
     for offer in data.pending[:MAX_PENDING_SHOWN]:
         blocks += offer_blocks(offer)
@@ -276,7 +299,7 @@ def render_home(data: HomeData) -> View:
 
 
 def render_not_a_rep() -> View:
-    text = (
+    text = Mrkdwn(
         "*Lead Router* offers inbound leads to reps in Slack. You are not a rep in its "
         "routing.yml (Slack users are matched by email), so there is nothing to show here. "
         "Ask a RevOps admin to add you."

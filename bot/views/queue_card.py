@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.actions import ActionId, LeadRef, encode
+from bot.slack.mrkdwn import Mrkdwn, esc, md
 from bot.views.card import lead_name, lead_summary_blocks
 from bot.views.text import HEADER_TEXT, cut, human_duration
 
@@ -28,12 +29,13 @@ def render_queue_card(
     fields: dict[str, Any],
     queue_id: str,
     why: str | None,
-    claimed_by: str | None,
+    claimed_by: Mrkdwn | None,
     queued_at: datetime | None,
     claimed_at: datetime | None,
     closed_note: str | None = None,
-) -> tuple[str, list[Block]]:
-    text = f"Open lead {public_id} in {queue_id}: {lead_name(fields)}"
+) -> tuple[Mrkdwn, list[Block]]:
+    """``claimed_by`` is who has it (a mention we built); ``closed_note`` plain text."""
+    text = md("Open lead {} in {}: {}", public_id, queue_id, lead_name(fields))
     blocks: list[Block] = [
         HeaderBlock(
             text=PlainTextObject(text=cut(f"{public_id} · {lead_name(fields)}", HEADER_TEXT))
@@ -42,13 +44,13 @@ def render_queue_card(
     ]
     if why:
         blocks.append(
-            ContextBlock(elements=[MarkdownTextObject(text=cut(f"*Why here:* {why}", 2000))])
+            ContextBlock(elements=[MarkdownTextObject(text=cut(md("*Why here:* {}", why), 2000))])
         )
     if claimed_by is None and closed_note is not None:
         blocks.append(
             SectionBlock(
                 block_id="status",
-                text=MarkdownTextObject(text=f":twisted_rightwards_arrows: {closed_note}"),
+                text=MarkdownTextObject(text=md(":twisted_rightwards_arrows: {}", closed_note)),
             )
         )
     elif claimed_by is None:
@@ -56,7 +58,9 @@ def render_queue_card(
             SectionBlock(
                 block_id="status",
                 text=MarkdownTextObject(
-                    text=f":raising_hand: Open for claim in *{queue_id}*: first to claim owns it."
+                    text=md(
+                        ":raising_hand: Open for claim in *{}*: first to claim owns it.", queue_id
+                    )
                 ),
             )
         )
@@ -65,7 +69,7 @@ def render_queue_card(
                 block_id="queue_actions",
                 elements=[
                     ButtonElement(
-                        text="Claim",
+                        text=esc("Claim"),
                         action_id=ActionId.CLAIM,
                         value=encode(LeadRef(lead=lead_id)),
                         style="primary",
@@ -82,7 +86,9 @@ def render_queue_card(
         blocks.append(
             SectionBlock(
                 block_id="status",
-                text=MarkdownTextObject(text=f":white_check_mark: Claimed by {claimed_by}{took}"),
+                text=MarkdownTextObject(
+                    text=md(":white_check_mark: Claimed by {}{}", claimed_by, took)
+                ),
             )
         )
     return text, blocks

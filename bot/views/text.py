@@ -1,9 +1,11 @@
-"""Text helpers for Block Kit: long values are cut to Slack's limits, never rejected."""
+"""Text helpers for Block Kit: Slack's length limits, times and durations."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from bot.slack import mrkdwn
 
 SECTION_TEXT = 3000
 FIELD_TEXT = 2000
@@ -12,13 +14,8 @@ BUTTON_TEXT = 75
 CONTEXT_TEXT = 2000
 
 
-def cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def escape(text: str) -> str:
-    """Slack mrkdwn control characters (&, <, >) in user-supplied text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+# Shortening and escaping live with the boundary itself: bot.slack.mrkdwn.
+cut = mrkdwn.cut
 
 
 def clock_time(at: datetime, tz: str | None) -> str:
@@ -38,9 +35,3 @@ def human_duration(delta: timedelta) -> str:
         return f"{hours}h {minutes:02d}m"
     days, hours = divmod(hours, 24)
     return f"{days}d {hours}h"
-
-
-def slack_date(at: datetime, fmt: str = "{time}", fallback: str | None = None) -> str:
-    """Slack renders <!date^...> in each reader's own time zone."""
-    ts = int(at.timestamp())
-    return f"<!date^{ts}^{fmt}|{fallback or at.strftime('%H:%M UTC')}>"
