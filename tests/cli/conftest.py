@@ -7,13 +7,12 @@ from typing import NamedTuple
 import pytest
 
 from bot.cli import main
+from tests import shared
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_CONFIG = REPO / "examples" / "routing.yml"
 EXAMPLE_LEADS = REPO / "examples" / "leads.csv"
-SALESFORCE_LEADS = (
-    REPO.parent / "shared" / "data" / "salesforce" / "records" / "data-cloud-workshop" / "Lead.csv"
-)
+SALESFORCE_LEADS = shared.DATA / "salesforce" / "records" / "data-cloud-workshop" / "Lead.csv"
 
 
 class Run(NamedTuple):

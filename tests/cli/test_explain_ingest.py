@@ -18,6 +18,7 @@ from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Lead
 from tests.cli.conftest import EXAMPLE_CONFIG, SALESFORCE_LEADS, CliRunner
+from tests.shared import needs_shared
 
 TUESDAY = datetime(2024, 1, 23, 18, 0, tzinfo=UTC)  # 10:00 in Los Angeles
 SUNDAY = datetime(2024, 1, 21, 18, 0, tzinfo=UTC)
@@ -171,6 +172,7 @@ def test_ingest_twice_is_idempotent(database_url: str, cli: CliRunner, tmp_path:
     assert doc["state"] in ("offered", "queued", "unrouted")
 
 
+@needs_shared
 def test_ingest_salesforce_export(database_url: str, cli: CliRunner, tmp_path: Path) -> None:
     lines = SALESFORCE_LEADS.read_text(encoding="utf-8-sig").splitlines(keepends=True)
     leads = tmp_path / "Lead.csv"

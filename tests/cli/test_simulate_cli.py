@@ -18,6 +18,7 @@ from tests.cli.conftest import (
     SALESFORCE_LEADS,
     CliRunner,
 )
+from tests.shared import needs_shared
 
 # Tuesday 2024-01-23 18:00 UTC: 10:00 in Los Angeles, 13:00 in New York (both teams open),
 # 19:00 in Berlin (EMEA closed). Sunday: nobody works.
@@ -82,6 +83,7 @@ def check_consistent(doc: dict[str, Any]) -> None:
         assert 0 <= fair["gini"] <= 1
 
 
+@needs_shared
 def test_salesforce_export_json(cli: CliRunner) -> None:
     doc = simulate_json(
         cli, "--config", EXAMPLE_CONFIG, "--leads", SALESFORCE_LEADS, "--at", TUESDAY
@@ -104,6 +106,7 @@ def test_salesforce_export_json(cli: CliRunner) -> None:
     assert summary["rule_hits"]["Catch-all"] > 0
 
 
+@needs_shared
 def test_salesforce_export_at_tuesday_ignoring_created_date(cli: CliRunner) -> None:
     doc = simulate_json(
         cli,
@@ -121,6 +124,7 @@ def test_salesforce_export_at_tuesday_ignoring_created_date(cli: CliRunner) -> N
     assert west["skipped"] == {} and west["spread"] <= 1
 
 
+@needs_shared
 def test_table_format(cli: CliRunner) -> None:
     run = cli("simulate", "--config", EXAMPLE_CONFIG, "--leads", SALESFORCE_LEADS)
     assert run.code == 0, run.err
@@ -133,6 +137,7 @@ def test_table_format(cli: CliRunner) -> None:
     assert "Nothing was stored or sent" in run.out
 
 
+@needs_shared
 def test_against_shows_changes_and_distribution_shift(cli: CliRunner, tmp_path: Path) -> None:
     text = EXAMPLE_CONFIG.read_text()
     assert text.count("caps: {hour: 4, day: 15}") == 1
@@ -311,6 +316,7 @@ def test_semicolon_and_windows_1252_exports(cli: CliRunner, tmp_path: Path) -> N
     assert doc["decisions"][0]["rule"] == "US West"
 
 
+@needs_shared
 def test_console_script_subprocess(cli: CliRunner) -> None:
     script = Path(sys.executable).parent / "leadrouter"
     assert script.exists(), "pip install -e . provides the leadrouter console script"

@@ -16,10 +16,12 @@ from bot.settings import Settings
 from storage.crm import counts
 from storage.db import Database
 from storage.models import CrmAccount, Decision
-from tests.cli.conftest import REPO, CliRunner
+from tests import shared
+from tests.cli.conftest import CliRunner
 from tests.salesforce.test_sync import MATCH_CONFIG
+from tests.shared import needs_shared
 
-DEV_EDITION = REPO.parent / "shared" / "data" / "salesforce" / "records" / "developer-edition"
+DEV_EDITION = shared.DATA / "salesforce" / "records" / "developer-edition"
 
 
 @pytest.fixture
@@ -39,6 +41,7 @@ def _rows(path: Path) -> int:
         return sum(1 for _ in csv.DictReader(fh))
 
 
+@needs_shared
 def test_sync_against_salesforce_prints_what_it_stored(
     env: str, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -65,6 +68,7 @@ def test_sync_without_salesforce_says_how_to_connect(env: str, cli: CliRunner) -
     assert "Salesforce is not configured" in run.err and "--accounts" in run.err
 
 
+@needs_shared
 def test_accounts_csv_from_a_salesforce_export(env: str, cli: CliRunner) -> None:
     path = DEV_EDITION / "Account.csv"
     run = cli("sync", "--accounts", path, "--contacts", DEV_EDITION / "Contact.csv")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.matching import DEV_EDITION, developer_edition_results, labelled_results
+from benchmarks.matching import developer_edition_results, labelled_results
 from routing.matching import (
     AccountRecord,
     ContactRecord,
@@ -14,6 +14,7 @@ from routing.matching import (
     is_free_domain,
     normalize_company,
 )
+from tests.shared import needs_shared
 
 ACCOUNTS = [
     AccountRecord("A1", "Acme Inc.", "https://www.acme.com", "United States", "005A"),
@@ -136,7 +137,7 @@ def test_labelled_set_precision_is_one() -> None:
     assert result["recall"] >= 0.95, failures
 
 
-@pytest.mark.skipif(not DEV_EDITION.is_dir(), reason="shared records not present")
+@needs_shared
 def test_developer_edition_converted_leads() -> None:
     result = developer_edition_results()
     assert result["positives"] == 5

@@ -17,8 +17,10 @@ from routing.normalize import (
     salesforce_to_raw,
     state_code_for,
 )
+from tests import shared
+from tests.shared import needs_shared
 
-RECORDS = Path("/work/shared/data/salesforce/records")
+RECORDS = shared.DATA / "salesforce" / "records"
 WORKSHOP_CSV = RECORDS / "data-cloud-workshop" / "Lead.csv"
 
 
@@ -297,6 +299,7 @@ def test_salesforce_to_raw_maps_standard_and_custom_fields() -> None:
     }
 
 
+@needs_shared
 def test_real_salesforce_csv_normalises() -> None:
     rows = read_csv(WORKSHOP_CSV)
     assert len(rows) == 60
@@ -315,7 +318,12 @@ def test_real_salesforce_csv_normalises() -> None:
     assert first["External_id__c"] == "crm_lead_0"
 
 
-@pytest.mark.parametrize("path", sorted(RECORDS.glob("*/Lead*.csv")), ids=lambda p: p.parent.name)
+@needs_shared
+@pytest.mark.parametrize(
+    "path",
+    shared.params(sorted(RECORDS.glob("*/Lead*.csv"))),
+    ids=lambda p: getattr(p, "parent", p),
+)
 def test_every_salesforce_lead_csv_normalises(path: Path) -> None:
     for row in read_csv(path):
         lead = normalize_lead(salesforce_to_raw(row))

@@ -26,25 +26,23 @@ from routing.salesforce_rules import (
     parse_boolean_filter,
     translate_item,
 )
-from tests import sfref
+from tests import sfref, shared
+from tests.shared import needs_shared
 
-RULES_DIR = (
-    Path(__file__).resolve().parents[3] / "shared" / "data" / "salesforce" / "assignment_rules"
-)
+RULES_DIR = shared.DATA / "salesforce" / "assignment_rules"
 FILES = sorted(RULES_DIR.iterdir()) if RULES_DIR.is_dir() else []
 NOW = datetime(2024, 5, 6, 15, 0, tzinfo=UTC)
-
-pytestmark = pytest.mark.skipif(not FILES, reason="shared Salesforce rule files not present")
 
 
 def _rule_names(path: Path) -> list[str]:
     return [r.name for r in parse_assignment_rules(path.read_text(encoding="utf-8"))]
 
 
-CASES = [(path, name) for path in FILES for name in _rule_names(path)]
+CASES = shared.params([(path, name) for path in FILES for name in _rule_names(path)], width=2)
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+@needs_shared
+@pytest.mark.parametrize("path", shared.params(FILES), ids=lambda p: getattr(p, "name", p))
 def test_active_rule_output_validates(path: Path) -> None:
     result = import_rules(path.read_text(encoding="utf-8"), source=path.name)
     assert validate_text(result.yaml) == []
@@ -56,6 +54,7 @@ def test_active_rule_output_validates(path: Path) -> None:
             assert f"# Salesforce entry {entry.entry.index}" in result.yaml  # kept as a comment
 
 
+@needs_shared
 @pytest.mark.parametrize(("path", "rule"), CASES, ids=lambda v: getattr(v, "name", v))
 def test_every_rule_validates(path: Path, rule: str) -> None:
     result = import_rules(path.read_text(encoding="utf-8"), rule_name=rule)
@@ -129,6 +128,7 @@ def _engine_fields(record: dict[str, Any], field_map: dict[str, str]) -> dict[st
     return normalize_lead(salesforce_to_raw(record, field_map))
 
 
+@needs_shared
 @pytest.mark.parametrize(("path", "rule"), CASES, ids=lambda v: getattr(v, "name", v))
 def test_engine_agrees_with_salesforce_reference(path: Path, rule: str) -> None:
     _compare(path.read_text(encoding="utf-8"), rule, seed=len(path.name) * 7919 + len(rule))
@@ -204,6 +204,7 @@ def _compare(text: str, rule: str, seed: int, count: int = 1500) -> None:
     assert len(covered) >= len(with_criteria) // 2, (hits, with_criteria)
 
 
+@needs_shared
 def test_untranslatable_entries_are_counted() -> None:
     counts = {}
     for path in FILES:

@@ -17,7 +17,7 @@ from bot.salesforce_emulator import SalesforceEmulator
 from bot.service import BotService
 from bot.settings import Settings
 from storage.db import Database
-from tests.conftest import SHARED
+from tests import shared
 from tests.e2e.harness import (
     BOT_TOKEN,
     CONFIG,
@@ -27,7 +27,10 @@ from tests.e2e.harness import (
     make_emulator,
 )
 
-RECORDS = SHARED / "data" / "salesforce" / "records" / "data-cloud-workshop"
+# A real org's export when ../shared is there, else the small synthetic org in tests/data.
+_WORKSHOP = shared.DATA / "salesforce" / "records" / "data-cloud-workshop"
+_SYNTHETIC = Path(__file__).resolve().parents[1] / "data" / "salesforce_org"
+RECORDS = _WORKSHOP if _WORKSHOP.is_dir() else _SYNTHETIC
 
 SF_CONFIG = (
     CONFIG
@@ -84,8 +87,7 @@ def make_client(emu: SalesforceEmulator, mode: str = "session") -> SalesforceCli
 
 @pytest.fixture
 def sf() -> Iterator[SalesforceEmulator]:
-    records = RECORDS if RECORDS.is_dir() else None
-    with SalesforceEmulator(records_dir=records) as emu:
+    with SalesforceEmulator(records_dir=RECORDS) as emu:
         yield emu
 
 

@@ -10,6 +10,7 @@ from bot.salesforce.ids import to_18
 from bot.salesforce_emulator import SalesforceEmulator
 from bot.salesforce_emulator.soql import SoqlError, matches, parse
 from tests.salesforce.harness import make_client, sf
+from tests.shared import needs_shared
 
 __all__ = ["sf"]
 
@@ -67,6 +68,7 @@ def test_ids_get_their_checksum() -> None:
     assert to_18("001bm00001ZL8U9") == "001bm00001ZL8U9AAL"
 
 
+@needs_shared
 def test_records_from_the_shared_csvs(sf: SalesforceEmulator) -> None:
     client = make_client(sf)
     leads = client.query_all(
