@@ -4,12 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint format typecheck clean
+LOCK_ARGS := --universal --python-version 3.11 -q
 
-$(STAMP): pyproject.toml
+.PHONY: demo test bench lint format typecheck lock image clean
+
+# Installs exactly the lock file (requirements/dev.txt), then the project itself without
+# resolving anything again: every machine and CI run the same versions.
+$(STAMP): pyproject.toml requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -r requirements/dev.txt
+	$(BIN)/pip install -q --no-deps -e .
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -29,6 +34,16 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Refresh the lock files to the newest versions pyproject.toml allows (commit the result).
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_ARGS) --upgrade -o requirements/runtime.txt
+	$(BIN)/uv pip compile pyproject.toml --extra dev -c requirements/runtime.txt \
+		$(LOCK_ARGS) --upgrade -o requirements/dev.txt
+
+# The container (needs a Docker daemon that can pull python:3.11-slim).
+image:
+	docker build -t lead-router .
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
