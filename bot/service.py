@@ -14,6 +14,7 @@ import uvicorn
 
 from bot.app import create_bolt_app
 from bot.http.server import create_http_app
+from bot.http.serving import server_options
 from bot.outbox.handlers import HANDLERS
 from bot.outbox.pump import OutboxPump
 from bot.outbox.worker import OutboxWorker
@@ -58,7 +59,9 @@ class BotService:
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((self.host, self.port))
         self.port = self._socket.getsockname()[1]
-        config = uvicorn.Config(self.http, log_level="warning", access_log=False, lifespan="off")
+        config = uvicorn.Config(
+            self.http, log_level="warning", access_log=False, lifespan="off", **server_options()
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
@@ -85,7 +88,12 @@ class BotService:
         self.pump.start()
         self.scheduler.start()
         config = uvicorn.Config(
-            self.http, host=self.host, port=self.port, log_level="info", lifespan="off"
+            self.http,
+            host=self.host,
+            port=self.port,
+            log_level="info",
+            lifespan="off",
+            **server_options(),  # public-endpoint limits, documented in bot/http/serving.py
         )
         self._server = uvicorn.Server(config)
         try:

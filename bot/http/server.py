@@ -6,7 +6,6 @@ every database call runs in the thread pool, never on the event loop.
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 from typing import Any
@@ -16,12 +15,16 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.http.lead_input import parse_lead
+from bot.http.limits import BodyLimitMiddleware, BodyLimits
 from bot.http.serialize import lead_json
+from bot.http.slack_request import RawBodyVerifier, SlackBodyError, check_body, signature_ok
+from bot.http.tokens import accepted_tokens, token_accepted
 from bot.runtime import Runtime
 from bot.salesforce.errors import RecordGone
 from bot.salesforce.ingest import ingest_by_salesforce_id
@@ -30,21 +33,28 @@ from storage.leads import find_lead
 from storage.migrate import is_at_head
 
 log = logging.getLogger(__name__)
-MAX_BODY = 1_000_000
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
 
 
-def create_http_app(rt: Runtime, bolt: App | None) -> Starlette:
+def create_http_app(
+    rt: Runtime, bolt: App | None, *, limits: BodyLimits | None = None
+) -> Starlette:
+    """``limits`` default to the environment (LEADROUTER_MAX_BODY_SLACK, ..._LEADS)."""
+    body_limits = BodyLimits.from_env() if limits is None else limits
+    secret = rt.settings.slack_signing_secret
+    verifier = RawBodyVerifier(secret) if secret and secret.strip() else None
+
     def authorized(request: Request) -> JSONResponse | None:
-        expected = rt.settings.webhook_token
-        if not expected:
+        # Current and next value during a rotation (comma-separated); either is accepted.
+        accepted = accepted_tokens(rt.settings.webhook_token)
+        if not accepted:
             return _error(503, "the lead webhook is off: set LEADROUTER_WEBHOOK_TOKEN to enable it")
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip(), expected):
+        if scheme.lower() != "bearer" or not token_accepted(token.strip(), accepted):
             return _error(401, "missing or wrong bearer token (Authorization: Bearer <token>)")
         return None
 
@@ -59,17 +69,35 @@ def create_http_app(rt: Runtime, bolt: App | None) -> Starlette:
             return _error(
                 503, "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"
             )
+        # Order of work: the size limit (BodyLimitMiddleware, before this runs), the
+        # signature on the raw bytes, then parsing; Bolt then verifies again on its own.
         body = await request.body()
-        bolt_response = await run_in_threadpool(bolt.dispatch, to_bolt_request(request, body))
+        if verifier is None or not signature_ok(verifier, body, request.headers):
+            return _error(401, "missing, stale or wrong Slack signature")
+        try:
+            check_body(body, request.headers.get("content-type"))
+            # Bolt parses (JSON, form, the form's JSON payload) while building its request.
+            bolt_request = to_bolt_request(request, body)
+        except SlackBodyError as exc:
+            return _error(400, str(exc))
+        except Exception as exc:  # whatever Bolt's parser raises on a body it cannot read
+            log.info("slack_body_unparsed", extra={"error": type(exc).__name__})
+            return _error(400, "body does not parse as a Slack request")
+        if not isinstance(bolt_request.body, dict):
+            return _error(400, "body does not parse as a Slack request")
+        try:
+            bolt_response = await run_in_threadpool(bolt.dispatch, bolt_request)
+        except Exception:  # Bolt catches listener errors; this is a fault of ours, logged
+            log.exception("slack_dispatch_failed")
+            return _error(500, "internal error while handling the Slack request")
         return to_starlette_response(bolt_response)
 
     async def post_lead(request: Request) -> Response:
         denied = authorized(request)
         if denied is not None:
             return denied
+        # Bounded by BodyLimitMiddleware (LEADROUTER_MAX_BODY_LEADS) while it streams.
         body = await request.body()
-        if len(body) > MAX_BODY:
-            return _error(413, f"body larger than {MAX_BODY} bytes")
         try:
             payload = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -98,12 +126,12 @@ def create_http_app(rt: Runtime, bolt: App | None) -> Starlette:
             result = fetched.ingested
             if result.created:
                 # "fetching": stored; Salesforce was unreachable, the outbox fetches it.
-                body = {
+                answer = {
                     "id": result.public_id,
                     "status": "accepted",
                     "salesforce": "fetched" if fetched.fetched else "fetching",
                 }
-                return JSONResponse(body, status_code=202)
+                return JSONResponse(answer, status_code=202)
             return JSONResponse({"id": result.public_id, "status": "duplicate"}, status_code=200)
         result = await run_in_threadpool(
             lambda: ingest_lead(
@@ -166,4 +194,7 @@ def create_http_app(rt: Runtime, bolt: App | None) -> Starlette:
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
     ]
-    return Starlette(routes=routes)
+    # Inside Starlette's ServerErrorMiddleware, so a body over the limit is a 413, not a 500.
+    return Starlette(
+        routes=routes, middleware=[Middleware(BodyLimitMiddleware, limits=body_limits)]
+    )

@@ -1,0 +1,55 @@
+"""The early checks on ``/slack/events``, before Bolt sees a request: the signature on
+the raw bytes, then whether the body parses at all. Bolt checks the signature again
+(its verification stays on); this refuses garbage before it costs a parse or a thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+
+from slack_sdk.signature import SignatureVerifier
+
+# What Slack sends: JSON for the Events API, a form for interactivity and slash commands.
+SLACK_CONTENT_TYPES = frozenset({"application/json", "application/x-www-form-urlencoded"})
+
+
+class SlackBodyError(ValueError):
+    """The body cannot be a Slack request; the message is safe to send back."""
+
+
+class RawBodyVerifier(SignatureVerifier):
+    """slack_sdk's v0 check (HMAC-SHA256, 5-minute replay window) over the bytes as
+    received: the stock one decodes them first, which raises on invalid UTF-8."""
+
+    def generate_signature(self, *, timestamp: str, body: str | bytes) -> str | None:
+        raw = body.encode() if isinstance(body, str) else body
+        basestring = b"v0:" + timestamp.encode() + b":" + raw
+        digest = hmac.new(self.signing_secret.encode(), basestring, hashlib.sha256).hexdigest()
+        return f"v0={digest}"
+
+
+def signature_ok(verifier: SignatureVerifier, body: bytes, headers: Mapping[str, str]) -> bool:
+    timestamp = headers.get("x-slack-request-timestamp")
+    signature = headers.get("x-slack-signature")
+    if timestamp is None or signature is None:
+        return False
+    # The verifier calls int() on the timestamp and compare_digest on the signature:
+    # a non-numeric timestamp or a non-ASCII signature would raise there, not refuse.
+    if not (timestamp.isascii() and timestamp.isdigit()) or not signature.isascii():
+        return False
+    return verifier.is_valid(body, timestamp, signature)
+
+
+def check_body(body: bytes, content_type: str | None) -> None:
+    """Refuse what cannot be a Slack request before Bolt's parser (which raises) runs."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media not in SLACK_CONTENT_TYPES:
+        raise SlackBodyError(
+            "Content-Type must be application/json or application/x-www-form-urlencoded"
+        )
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SlackBodyError("body is not UTF-8") from None
