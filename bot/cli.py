@@ -7,8 +7,13 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
+
 from bot.commands import COMMANDS
 from bot.logging_setup import configure_logging
+from storage.db import DatabaseUrlError, database_error_message, default_database_url
+
+log = logging.getLogger(__name__)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +34,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except DatabaseUrlError as err:
+        print(err, file=sys.stderr)
+        return 2
+    except (OperationalError, InterfaceError, ProgrammingError) as err:
+        # A database that is down, refuses us or lacks the schema is the operator's to
+        # fix: one line that names it (password hidden), no traceback; -v logs one.
+        print(database_error_message(err, default_database_url()), file=sys.stderr)
+        log.debug("database_error", exc_info=True)
+        return 1
 
 
 if __name__ == "__main__":

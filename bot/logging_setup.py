@@ -1,13 +1,70 @@
-"""Structured (JSON) logs; fields come from ``extra=``; secrets are never logged."""
+"""Structured (JSON) logs; fields come from ``extra=``; secrets are never logged.
+
+Code never logs a token or password on purpose; ``RedactSecrets`` is the defence in depth
+for what it does not control (a library's message, an exception's text, a URL in a field).
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from typing import Any
 
+from storage.db import mask_passwords
+
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+# Slack bot/user/app-config/refresh tokens (xoxb-, xoxp-, xoxa-, xoxr-, xoxs-, xoxe-)
+# and app-level tokens (xapp-): the prefix stays, so a log still says which kind it was.
+_SLACK_TOKEN = re.compile(r"\b(?P<kind>xox[abeprs]|xapp)-[A-Za-z0-9-]+")
+_BEARER = re.compile(r"\b(?P<kind>Bearer)\s+[^\s\"',;]+", re.IGNORECASE)
+# uvicorn configures its own handlers, which never see ours: filter its loggers directly.
+_OWN_HANDLER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+
+
+def redact(text: str) -> str:
+    """``text`` with Slack tokens, bearer values and URL/DSN passwords replaced by ***."""
+    text = _SLACK_TOKEN.sub(r"\g<kind>-***", text)
+    text = _BEARER.sub(r"\g<kind> ***", text)
+    return mask_passwords(text)
+
+
+def _redact_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redact_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_redact_value(v) for v in value]
+    # Anything else is logged through str() (JsonFormatter's default): redact that text.
+    return redact(str(value))
+
+
+class RedactSecrets(logging.Filter):
+    """Rewrites a record in place: message, ``extra`` fields, exception and stack text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            # Arguments that do not fit the format: the handler reports that itself
+            # (logging's handleError); this record's text is never built.
+            return True
+        record.msg, record.args = redact(message), ()
+        for key, value in list(vars(record).items()):
+            if key not in _STANDARD:
+                setattr(record, key, _redact_value(value))
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -21,17 +78,25 @@ class JsonFormatter(logging.Formatter):
         for key, value in vars(record).items():
             if key not in _STANDARD:
                 out[key] = value
-        if record.exc_info:
-            out["exc"] = self.formatException(record.exc_info)
+        if record.exc_info or record.exc_text:
+            # exc_text first: RedactSecrets leaves the redacted traceback there.
+            out["exc"] = record.exc_text or self.formatException(record.exc_info)  # type: ignore[arg-type]
+        if record.stack_info:
+            out["stack"] = record.stack_info
         return json.dumps(out, default=str)
 
 
 def configure_logging(level: int = logging.INFO, *, stream: Any = None) -> None:
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(RedactSecrets())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    for name in _OWN_HANDLER_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+            logger.addFilter(RedactSecrets())
     # Third-party chatter stays at warnings.
     for noisy in ("slack_bolt", "slack_sdk", "apscheduler", "uvicorn", "httpx", "alembic"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))

@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from storage.db import default_database_url
+from storage.db import default_database_url, mask_passwords, safe_database_url
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
 
-@dataclass(frozen=True)
+# Left out of repr and str; database_url is shown with its password hidden.
+SECRET_FIELDS = frozenset(
+    {
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "webhook_token",
+        "salesforce_session_id",
+        "salesforce_password",
+        "salesforce_security_token",
+        "salesforce_consumer_secret",
+    }
+)
+
+
+@dataclass(frozen=True, repr=False)
 class Settings:
     database_url: str = field(default_factory=default_database_url)
     config_path: Path = Path("routing.yml")
@@ -65,6 +80,25 @@ class Settings:
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        shown = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in SECRET_FIELDS:
+                continue
+            if f.name == "database_url":
+                text = repr(self.safe_database_url)
+            else:
+                # Other URLs (SLACK_API_URL, a Salesforce instance) may carry user:pw@ too.
+                text = mask_passwords(repr(value))
+            shown.append(f"{f.name}={text}")
+        return f"Settings({', '.join(shown)})"
+
+    @property
+    def safe_database_url(self) -> str:
+        """DATABASE_URL fit to print or log: the password as ***."""
+        return safe_database_url(self.database_url)
 
     def missing_for_slack(self) -> list[str]:
         missing = []

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.http.serialize import lead_json
-from storage.db import Database, default_database_url
+from storage.db import Database, database_error_message, default_database_url
 from storage.leads import find_lead
 from storage.models import Decision, Event, Lead
 
@@ -69,11 +69,7 @@ def handle(args: argparse.Namespace) -> int:
             )
             _render(lead, events)
     except (OperationalError, ProgrammingError) as exc:
-        print(
-            f"cannot read leads from {_where(db)}: {exc.orig or exc}\n"
-            "is DATABASE_URL right, and has `leadrouter db upgrade` run?",
-            file=sys.stderr,
-        )
+        print(database_error_message(exc, db.url), file=sys.stderr)
         return 1
     finally:
         db.engine.dispose()
@@ -92,7 +88,7 @@ def _missing_sqlite_file(url: str) -> Path | None:
 
 
 def _where(db: Database) -> str:
-    return db.engine.url.render_as_string(hide_password=True)
+    return db.safe_url
 
 
 def _when(value: datetime | None) -> str:

@@ -23,7 +23,7 @@ def handle(args: argparse.Namespace) -> int:
     from bot.reporting.report import build_report
     from bot.reporting.stats import percentile
     from routing.durations import parse_duration
-    from storage.db import Database
+    from storage.db import Database, database_error_message
 
     try:
         period = parse_duration(args.since)
@@ -35,12 +35,10 @@ def handle(args: argparse.Namespace) -> int:
         with db.session() as session:
             report = build_report(session, now=datetime.now(UTC), period=period)
     except (OperationalError, ProgrammingError) as exc:
-        print(
-            f"cannot read the database at {db.url}: {type(exc).__name__}. "
-            "Set DATABASE_URL, and run `leadrouter db upgrade` first.",
-            file=sys.stderr,
-        )
+        print(database_error_message(exc, db.url), file=sys.stderr)
         return 1
+    finally:
+        db.dispose()
     args.out.write_text(render_html(report), encoding="utf-8")
     s = report.stats
     console = Console()

@@ -31,7 +31,7 @@ def handle(args: argparse.Namespace) -> int:
         overrides["config_path"] = args.config
     if args.port:
         overrides["port"] = args.port
-    settings = Settings.from_env(**overrides)
+    settings = Settings.from_env(None, **overrides)
     missing = settings.missing_for_slack()
     if missing:
         print("Slack is not configured; set " + " and ".join(missing), file=sys.stderr)
@@ -44,10 +44,28 @@ def handle(args: argparse.Namespace) -> int:
     except FileNotFoundError:
         print(f"no config at {settings.config_path}; set LEADROUTER_CONFIG", file=sys.stderr)
         return 1
+    from slack_bolt.error import BoltError
     from slack_sdk.errors import SlackApiError
 
-    service = BotService(rt)
-    service.migrate()
+    from bot.logging_setup import redact
+    from storage.db import mask_passwords
+    from storage.migrate import upgrade
+
+    # The database first: a mistake in DATABASE_URL shows before anything talks to Slack.
+    upgrade(rt.db.engine)
+    try:
+        service = BotService(rt)  # Bolt checks the bot token with auth.test here
+    except BoltError as err:
+        print(f"Slack refused SLACK_BOT_TOKEN: {redact(str(err))}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        reason = getattr(err, "reason", None) or err
+        print(
+            f"Slack API unreachable at {mask_passwords(settings.slack_api_url)}: "
+            f"{redact(str(reason))}; is SLACK_API_URL right?",
+            file=sys.stderr,
+        )
+        return 1
     mode = "socket" if settings.slack_app_token else "http"
     log.info(
         "starting",

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from bot.crm_csv import CrmCsv, CrmCsvError, read_crm_csv
@@ -90,7 +97,7 @@ def _sync(rt: Runtime, *, full: bool, out: Console) -> int:
     from bot.salesforce.errors import SalesforceProblem
     from bot.salesforce.sync import sync_all
 
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
     with _progress() as progress:
 
         def tick(sobject: str, done: int, total: int | None) -> None:
