@@ -41,7 +41,7 @@ from typing import Any
 import httpx
 
 from benchmarks.databases import engines, fresh_database
-from bot.slack_emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 
 NAME = "delivery"
 REPS = 20

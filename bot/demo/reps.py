@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.actions import ActionId
-from bot.slack_emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 
 
 @dataclass(frozen=True)

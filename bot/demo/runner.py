@@ -24,9 +24,9 @@ from bot.demo.summary import collect, render
 from bot.runtime import build_runtime
 from bot.service import BotService
 from bot.settings import Settings
-from bot.slack_emulator import SlackEmulator
 from routing.config.loader import ConfigError
 from routing.config.models import RoutingConfig
+from slack_emulator import SlackEmulator
 from storage.crm import apply_records
 from storage.db import Database
 from storage.migrate import upgrade

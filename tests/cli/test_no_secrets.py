@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import pytest
 
-from bot.slack_emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 from tests.cli.conftest import EXAMPLE_CONFIG, EXAMPLE_LEADS, REPO
 
 SCRIPT = Path(sys.executable).parent / "leadrouter"

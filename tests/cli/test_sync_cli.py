@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from bot.crm_csv import CrmCsvError, read_crm_csv
 from bot.runtime import build_runtime
-from bot.salesforce_emulator import SalesforceEmulator
 from bot.services.leads import ingest_lead
 from bot.settings import Settings
 from storage.crm import counts
@@ -19,6 +18,7 @@ from storage.models import CrmAccount, Decision
 from tests import shared
 from tests.cli.conftest import CliRunner
 from tests.salesforce.test_sync import MATCH_CONFIG
+from tests.salesforce_emulator import SalesforceEmulator
 from tests.shared import needs_shared
 
 DEV_EDITION = shared.DATA / "salesforce" / "records" / "developer-edition"

@@ -14,7 +14,7 @@ from bot.config_store import ConfigStore
 from bot.runtime import Runtime, build_runtime
 from bot.service import BotService
 from bot.settings import Settings
-from bot.slack_emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 from storage.db import Database
 
 WEBHOOK_TOKEN = "test-webhook-token"

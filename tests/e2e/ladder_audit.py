@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.slack_emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 from storage.db import Database
 from storage.models import Event, Lead, Offer, OutboxItem, Timer
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from bot.slack_emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 from tests.e2e.harness import BOT_TOKEN, SIGNING_SECRET, WEBHOOK_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]

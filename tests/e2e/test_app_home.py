@@ -12,7 +12,7 @@ import pytest
 
 from bot.actions import ActionId
 from bot.home.refresh import lead_audience, request_lead_home_refresh
-from bot.slack_emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 from storage.db import Database
 from storage.leads import find_lead
 from storage.models import ProcessedRequest, RepPresence

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from bot.http.limits import DEFAULT_MAX_BODY_LEADS, DEFAULT_MAX_BODY_SLACK
-from bot.slack_emulator import signed_headers
+from slack_emulator import signed_headers
 from tests.e2e.harness import SIGNING_SECRET, WEBHOOK_TOKEN, Stack
 from tests.e2e.rawhttp import LAST_CHUNK, chunk, raw_request
 

@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.actions import ActionId
-from bot.salesforce_emulator import SalesforceEmulator
 from storage.db import Database
 from storage.models import Event, OutboxItem, SalesforceUser
 from tests.e2e.harness import Stack
 from tests.salesforce.harness import SF_CONFIG, salesforce_stack, sf
+from tests.salesforce_emulator import SalesforceEmulator
 
 __all__ = ["sf"]
 

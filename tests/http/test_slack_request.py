@@ -9,7 +9,7 @@ import time
 import pytest
 
 from bot.http.slack_request import RawBodyVerifier, SlackBodyError, check_body, signature_ok
-from bot.slack_emulator import compute_signature
+from slack_emulator import compute_signature
 
 SECRET = "s3cret"
 

@@ -13,7 +13,6 @@ import pytest
 from bot.config_store import ConfigStore
 from bot.runtime import build_runtime
 from bot.salesforce.client import SalesforceClient, auth_from_settings
-from bot.salesforce_emulator import SalesforceEmulator
 from bot.service import BotService
 from bot.settings import Settings
 from storage.db import Database
@@ -26,6 +25,7 @@ from tests.e2e.harness import (
     Stack,
     make_emulator,
 )
+from tests.salesforce_emulator import SalesforceEmulator
 
 # A real org's export when ../shared is there, else the small synthetic org in tests/data.
 _WORKSHOP = shared.DATA / "salesforce" / "records" / "data-cloud-workshop"

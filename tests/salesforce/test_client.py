@@ -23,9 +23,9 @@ from bot.salesforce.errors import (
     Unavailable,
 )
 from bot.salesforce.ids import to_18
-from bot.salesforce_emulator import SalesforceEmulator
 from bot.settings import Settings
 from tests.salesforce.harness import make_client, salesforce_settings, sf
+from tests.salesforce_emulator import SalesforceEmulator
 
 __all__ = ["sf"]
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.salesforce.ids import to_18
-from bot.salesforce_emulator import SalesforceEmulator
-from bot.salesforce_emulator.soql import SoqlError, matches, parse
 from tests.salesforce.harness import make_client, sf
+from tests.salesforce_emulator import SalesforceEmulator
+from tests.salesforce_emulator.soql import SoqlError, matches, parse
 from tests.shared import needs_shared
 
 __all__ = ["sf"]

@@ -17,13 +17,13 @@ from bot.salesforce.errors import RecordGone
 from bot.salesforce.ingest import ingest_by_salesforce_id
 from bot.salesforce.poller import OVERLAP, POLL_LOCK, POLL_STATE, poll_leads
 from bot.salesforce.soql import parse_stamp
-from bot.salesforce_emulator import SalesforceEmulator
 from bot.services.leads import STALE_NEW, sweep_new_leads
 from bot.settings import Settings
 from storage.db import Database
 from storage.models import Lead, OutboxItem
 from storage.salesforce import sync_state, try_advisory_lock
 from tests.salesforce.harness import SF_CONFIG, make_client, salesforce_settings, sf
+from tests.salesforce_emulator import SalesforceEmulator
 
 __all__ = ["sf"]
 

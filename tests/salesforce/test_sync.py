@@ -12,7 +12,6 @@ from bot.config_store import ConfigStore
 from bot.runtime import Runtime, build_runtime
 from bot.salesforce.errors import SalesforceProblem
 from bot.salesforce.sync import SPECS, SYNC_LOCK, sync_all, sync_object
-from bot.salesforce_emulator import SalesforceEmulator
 from bot.services.leads import ingest_lead
 from bot.settings import Settings
 from storage.crm import counts, generation
@@ -20,6 +19,7 @@ from storage.db import Database
 from storage.models import CrmAccount, CrmContact, CrmOpenLead, Decision, Lead
 from storage.salesforce import try_advisory_lock
 from tests.salesforce.harness import RECORDS, make_client, salesforce_settings, sf
+from tests.salesforce_emulator import SalesforceEmulator
 
 __all__ = ["sf"]
 

@@ -15,7 +15,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from bot.slack_emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-test"

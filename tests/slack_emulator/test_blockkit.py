@@ -8,8 +8,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack_emulator import SlackEmulator
-from bot.slack_emulator.blockkit import validate_blocks, validate_view
+from slack_emulator import SlackEmulator
+from slack_emulator.blockkit import validate_blocks, validate_view
 
 from .conftest import card_blocks
 

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltRequest
 from slack_sdk import WebClient
 
-from bot.slack_emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 
 from .conftest import SECRET, TOKEN, Received, Receiver, Reply, card_blocks
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 from slack_sdk import WebClient
 
-from bot.slack_emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 
 from .conftest import TOKEN, Receiver, card_blocks
 
@@ -64,7 +64,7 @@ def test_standalone_mode(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "bot.slack_emulator",
+            "slack_emulator",
             "--port",
             "0",
             "--bot-token",

@@ -7,7 +7,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.slack_emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 
 from .conftest import TOKEN
 

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 
-from bot.slack_emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 
 from .conftest import SECRET, Received, Receiver, Reply, card_blocks
 

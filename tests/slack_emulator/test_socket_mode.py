@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from bot.slack_emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 
 from .conftest import TOKEN, Receiver, card_blocks
 from .test_interactivity import decline_modal

@@ -7,7 +7,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack_emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 
 from .conftest import TOKEN, card_blocks
 
@@ -218,7 +218,7 @@ def test_concurrent_posts_get_unique_ts(emu: SlackEmulator) -> None:
 def test_internal_error_becomes_json_500(
     emu: SlackEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.slack_emulator import methods
+    from slack_emulator import methods
 
     def boom(*args: object) -> dict[str, object]:
         raise RuntimeError("kaboom")

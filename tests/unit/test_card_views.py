@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from bot.slack_emulator.blockkit import validate_blocks
 from bot.views.card import render_offer_card
 from bot.views.plaintext import blocks_to_text
 from bot.views.samples import SAMPLE, STATES
+from slack_emulator.blockkit import validate_blocks
 
 STATUS = {
     "offered": "Accept by *10:37 AM*",

@@ -10,7 +10,6 @@ from slack_sdk.models.blocks import Block, DividerBlock
 
 from bot.actions import ActionId, OfferRef
 from bot.home.speed import SpeedToLead
-from bot.slack_emulator.blockkit import validate_view
 from bot.views.home import (
     MAX_BLOCKS,
     MAX_PENDING_SHOWN,
@@ -24,6 +23,7 @@ from bot.views.home import (
     render_home,
     render_not_a_rep,
 )
+from slack_emulator.blockkit import validate_view
 
 NOW = datetime(2024, 5, 6, 15, 0, tzinfo=UTC)
 

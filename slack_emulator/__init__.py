@@ -14,7 +14,7 @@ bot's ``events_url``::
     msg = emu.wait_for(lambda: emu.messages("C_SDR"))[0]
     emu.click("U_ALICE", "C_SDR", msg["ts"], "lead_accept")
 
-Standalone: ``python -m bot.slack_emulator --port 3100 --events-url URL``; the control API
+Standalone: ``python -m slack_emulator --port 3100 --events-url URL``; the control API
 under ``/_emulator/`` drives it from another process.
 """
 

@@ -1,4 +1,4 @@
-"""Standalone mode: ``python -m bot.slack_emulator --port 3100 --events-url URL``."""
+"""Standalone mode: ``python -m slack_emulator --port 3100 --events-url URL``."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def _load_workspace(emu: SlackEmulator, path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.slack_emulator", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m slack_emulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3100)
     parser.add_argument("--signing-secret", default="secret")

@@ -32,7 +32,7 @@ class SlackEmulator(InteractionsMixin):
 
     With ``socket_mode`` on, the app connects through ``apps.connections.open`` (app-level
     token ``app_token``) and every sender delivers over that WebSocket instead of HTTP,
-    waiting for the app's ack; see :mod:`bot.slack_emulator.socket_mode`.
+    waiting for the app's ack; see :mod:`slack_emulator.socket_mode`.
     """
 
     def __init__(
