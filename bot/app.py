@@ -10,6 +10,7 @@ from slack_bolt import App, BoltContext
 
 from bot import listeners
 from bot.runtime import Runtime
+from bot.settings import reveal
 from bot.slack.client import SafeRespond, make_web_client, safe_copy
 
 log = logging.getLogger(__name__)
@@ -18,9 +19,11 @@ log = logging.getLogger(__name__)
 def create_bolt_app(rt: Runtime) -> App:
     settings = rt.settings
     app = App(
-        token=settings.slack_bot_token,
-        signing_secret=settings.slack_signing_secret,
-        client=make_web_client(settings.slack_bot_token, settings.slack_api_url, interactive=True),
+        token=reveal(settings.slack_bot_token),
+        signing_secret=reveal(settings.slack_signing_secret),
+        client=make_web_client(
+            reveal(settings.slack_bot_token), settings.slack_api_url, interactive=True
+        ),
         # Ack first, then do the work on Bolt's listener threads.
         process_before_response=False,
         # Listeners ack first, but only once a pool thread picks them up: a burst of

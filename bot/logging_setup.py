@@ -10,6 +10,7 @@ import json
 import logging
 import re
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 from storage.db import mask_passwords
@@ -67,10 +68,16 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+def utc_time(record: logging.LogRecord) -> str:
+    """``2026-12-03T13:14:15.123Z``: UTC with milliseconds, whatever the host's zone."""
+    at = datetime.fromtimestamp(record.created, UTC)
+    return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {
-            "at": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "at": utc_time(record),
             "level": record.levelname.lower(),
             "logger": record.name,
             "event": record.getMessage(),
@@ -86,15 +93,36 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, default=str)
 
 
-def configure_logging(level: int = logging.INFO, *, stream: Any = None) -> None:
+class TextFormatter(logging.Formatter):
+    """One line for a terminal: time, level, logger, event, then ``key=value`` extras."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        extras = " ".join(
+            f"{key}={value}" for key, value in vars(record).items() if key not in _STANDARD
+        )
+        line = f"{utc_time(record)} {record.levelname.lower():<7} {record.name}: "
+        line += record.getMessage() + (f" {extras}" if extras else "")
+        if record.exc_info or record.exc_text:
+            line += "\n" + (record.exc_text or self.formatException(record.exc_info))  # type: ignore[arg-type]
+        return line
+
+
+LOG_FORMATS = ("json", "text")
+
+
+def configure_logging(level: int = logging.INFO, *, stream: Any = None, fmt: str = "json") -> None:
+    """Every log line, ours and the libraries' (uvicorn's included), through one handler."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(TextFormatter() if fmt == "text" else JsonFormatter())
     handler.addFilter(RedactSecrets())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     for name in _OWN_HANDLER_LOGGERS:
         logger = logging.getLogger(name)
+        # uvicorn may have installed plain-text handlers of its own: ours replace them.
+        logger.handlers[:] = []
+        logger.propagate = True
         if not any(isinstance(f, RedactSecrets) for f in logger.filters):
             logger.addFilter(RedactSecrets())
     # Third-party chatter stays at warnings.

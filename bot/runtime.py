@@ -12,7 +12,7 @@ from bot.config_store import ConfigStore
 from bot.metrics import Metrics
 from bot.salesforce.client import SalesforceClient, make_salesforce_client
 from bot.services.matching import Matcher
-from bot.settings import Settings
+from bot.settings import Settings, reveal
 from bot.slack.client import make_web_client
 from bot.slack.users import SlackDirectory
 from storage.db import Database
@@ -47,9 +47,9 @@ def build_runtime(
     salesforce: SalesforceClient | None = None,
 ) -> Runtime:
     clock = clock or SystemClock()
-    db = db or Database(settings.database_url)
+    db = db or Database(settings.database_url, **settings.pool_options())
     config = config or ConfigStore(settings.config_path)
-    slack = make_web_client(settings.slack_bot_token, settings.slack_api_url)
+    slack = make_web_client(reveal(settings.slack_bot_token), settings.slack_api_url)
     directory = SlackDirectory(db, slack, config, clock)
     if salesforce is None:
         salesforce = make_salesforce_client(settings)

@@ -60,7 +60,13 @@ class BotService:
         self._socket.bind((self.host, self.port))
         self.port = self._socket.getsockname()[1]
         config = uvicorn.Config(
-            self.http, log_level="warning", access_log=False, lifespan="off", **server_options()
+            self.http,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            # Ours, not uvicorn's dictConfig: its lines go through the JSON handler too.
+            log_config=None,
+            **server_options(),
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
@@ -93,6 +99,7 @@ class BotService:
             port=self.port,
             log_level="info",
             lifespan="off",
+            log_config=None,  # uvicorn's lines go through our (JSON) handler
             **server_options(),  # public-endpoint limits, documented in bot/http/serving.py
         )
         self._server = uvicorn.Server(config)

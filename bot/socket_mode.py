@@ -18,7 +18,7 @@ import threading
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode.builtin import SocketModeHandler
 
-from bot.settings import Settings
+from bot.settings import Settings, reveal
 from bot.slack.client import make_web_client
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ class SocketModeConnection:
         web_client = make_web_client(None, settings.slack_api_url)
         self.handler = SocketModeHandler(
             app=bolt,
-            app_token=settings.slack_app_token,
+            app_token=reveal(settings.slack_app_token),
             web_client=web_client,
             logger=logging.getLogger("slack_bolt.socket_mode"),
         )

@@ -53,6 +53,15 @@ def handle(args: argparse.Namespace) -> int:
 
     # The database first: a mistake in DATABASE_URL shows before anything talks to Slack.
     upgrade(rt.db.engine)
+    if rt.db.is_sqlite:
+        # Replicas on SQLite would each route from their own file: say so at start.
+        log.warning(
+            "sqlite_is_one_process",
+            extra={
+                "database": settings.safe_database_url,
+                "hint": "set DATABASE_URL to PostgreSQL to run more than one replica",
+            },
+        )
     try:
         service = BotService(rt)  # Bolt checks the bot token with auth.test here
     except BoltError as err:

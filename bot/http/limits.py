@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -39,35 +37,12 @@ ENV_SLACK = "LEADROUTER_MAX_BODY_SLACK"
 ENV_LEADS = "LEADROUTER_MAX_BODY_LEADS"
 
 
-class LimitSettingError(ValueError):
-    """A body limit environment variable that is not a positive whole number of bytes."""
-
-
-def _read_limit(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    if not (raw.isascii() and raw.isdigit()) or int(raw) <= 0:
-        raise LimitSettingError(
-            f"{name} must be a positive whole number of bytes (e.g. {default}), got {raw!r}"
-        )
-    return int(raw)
-
-
 @dataclass(frozen=True)
 class BodyLimits:
     slack: int = DEFAULT_MAX_BODY_SLACK
     leads: int = DEFAULT_MAX_BODY_LEADS
     other: int = MAX_BODY_OTHER
     timeout_s: float = BODY_TIMEOUT_S
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> BodyLimits:
-        e = os.environ if env is None else env
-        return cls(
-            slack=_read_limit(e, ENV_SLACK, DEFAULT_MAX_BODY_SLACK),
-            leads=_read_limit(e, ENV_LEADS, DEFAULT_MAX_BODY_LEADS),
-        )
 
     def for_path(self, path: str) -> tuple[int, str]:
         """The limit for a request path, and what to name in the 413 message."""

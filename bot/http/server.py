@@ -29,6 +29,7 @@ from bot.runtime import Runtime
 from bot.salesforce.errors import RecordGone
 from bot.salesforce.ingest import ingest_by_salesforce_id
 from bot.services.leads import ingest_lead
+from bot.settings import reveal
 from storage.leads import find_lead
 from storage.migrate import is_at_head
 
@@ -42,14 +43,16 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
 def create_http_app(
     rt: Runtime, bolt: App | None, *, limits: BodyLimits | None = None
 ) -> Starlette:
-    """``limits`` default to the environment (LEADROUTER_MAX_BODY_SLACK, ..._LEADS)."""
-    body_limits = BodyLimits.from_env() if limits is None else limits
-    secret = rt.settings.slack_signing_secret
+    """``limits`` default to the settings (LEADROUTER_MAX_BODY_SLACK, ..._LEADS)."""
+    body_limits = limits or BodyLimits(
+        slack=rt.settings.max_body_slack, leads=rt.settings.max_body_leads
+    )
+    secret = reveal(rt.settings.slack_signing_secret)
     verifier = RawBodyVerifier(secret) if secret and secret.strip() else None
 
     def authorized(request: Request) -> JSONResponse | None:
         # Current and next value during a rotation (comma-separated); either is accepted.
-        accepted = accepted_tokens(rt.settings.webhook_token)
+        accepted = accepted_tokens(reveal(rt.settings.webhook_token))
         if not accepted:
             return _error(503, "the lead webhook is off: set LEADROUTER_WEBHOOK_TOKEN to enable it")
         header = request.headers.get("authorization", "")

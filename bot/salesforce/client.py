@@ -46,7 +46,7 @@ from bot.salesforce.errors import (
     SessionExpired,
     classify,
 )
-from bot.settings import Settings
+from bot.settings import Settings, reveal
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -100,7 +100,9 @@ def auth_from_settings(settings: Settings) -> SalesforceAuth | None:
                 "SALESFORCE_SESSION_ID needs SALESFORCE_INSTANCE_URL (https://yours.my.salesforce.com)"
             )
         return SalesforceAuth(
-            "session", instance_url=s.salesforce_instance_url, session_id=s.salesforce_session_id
+            "session",
+            instance_url=s.salesforce_instance_url,
+            session_id=reveal(s.salesforce_session_id),
         )
     if s.salesforce_consumer_key and s.salesforce_private_key_file:
         if not s.salesforce_username:
@@ -125,10 +127,10 @@ def auth_from_settings(settings: Settings) -> SalesforceAuth | None:
         return SalesforceAuth(
             "oauth_password" if oauth else "password",
             username=s.salesforce_username,
-            password=s.salesforce_password,
-            security_token=s.salesforce_security_token or "",
+            password=reveal(s.salesforce_password),
+            security_token=reveal(s.salesforce_security_token) or "",
             consumer_key=s.salesforce_consumer_key,
-            consumer_secret=s.salesforce_consumer_secret,
+            consumer_secret=reveal(s.salesforce_consumer_secret),
             domain=domain,
         )
     if s.salesforce_instance_url:

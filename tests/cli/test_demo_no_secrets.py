@@ -15,7 +15,7 @@ import bot.cli
 import bot.demo.runner
 from bot.cli import main
 from bot.runtime import Runtime
-from bot.settings import Settings
+from bot.settings import Settings, reveal
 from tests.cli.conftest import EXAMPLE_LEADS, REPO
 
 PASSWORD = "s3cretpw-demo"
@@ -88,9 +88,9 @@ def test_demo_run_logs_no_secret(
     (settings,) = seen
     assert settings.database_url.startswith("sqlite:")  # DATABASE_URL is not the demo's
     secrets = {
-        "bot token": settings.slack_bot_token,
-        "signing secret": settings.slack_signing_secret,
-        "webhook token": settings.webhook_token,
+        "bot token": reveal(settings.slack_bot_token),
+        "signing secret": reveal(settings.slack_signing_secret),
+        "webhook token": reveal(settings.webhook_token),
         "env bot token": "xoxb-env-token-secret",
         "env webhook token": "env-webhook-secret",
         "password": PASSWORD,

@@ -3,7 +3,6 @@ get a 4xx (never a 500), huge bodies a 413 at once, the webhook token rotates.""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from collections.abc import Iterator
@@ -197,7 +196,7 @@ def test_lead_body_that_is_not_json_stays_400(stack: Stack) -> None:
 def rotating(stack: Stack) -> Iterator[Stack]:
     """The running bot with LEADROUTER_WEBHOOK_TOKEN="current,next" (and blanks)."""
     before = stack.rt.settings
-    stack.rt.settings = dataclasses.replace(before, webhook_token=" current-token, ,next-token,")
+    stack.rt.settings = before.replace(webhook_token=" current-token, ,next-token,")
     try:
         yield stack
     finally:

@@ -18,9 +18,9 @@ from bot.http.limits import (
     MAX_HEADER_BYTES,
     BodyLimitMiddleware,
     BodyLimits,
-    LimitSettingError,
     declared_length,
 )
+from bot.settings import Settings, SettingsError
 
 LIMITS = BodyLimits(slack=100, leads=1000, other=10, timeout_s=5)
 
@@ -172,20 +172,24 @@ def test_declared_length_parsing() -> None:
         declared_length([(b"content-length", b"4 2")])
 
 
-def test_limits_from_env() -> None:
-    assert BodyLimits.from_env({}) == BodyLimits()
+def test_limits_from_settings() -> None:
+    defaults = Settings.from_env({})
+    assert (defaults.max_body_slack, defaults.max_body_leads) == (
+        DEFAULT_MAX_BODY_SLACK,
+        DEFAULT_MAX_BODY_LEADS,
+    )
     assert BodyLimits().slack == DEFAULT_MAX_BODY_SLACK == 256 * 1024
     assert BodyLimits().leads == DEFAULT_MAX_BODY_LEADS == 1_000_000
     assert BodyLimits().other == MAX_BODY_OTHER
-    custom = BodyLimits.from_env({ENV_SLACK: "65536", ENV_LEADS: " 2000000 "})
-    assert (custom.slack, custom.leads) == (65536, 2_000_000)
-    assert BodyLimits.from_env({ENV_SLACK: ""}).slack == DEFAULT_MAX_BODY_SLACK
+    custom = Settings.from_env({ENV_SLACK: "65536", ENV_LEADS: " 2000000 "})
+    assert (custom.max_body_slack, custom.max_body_leads) == (65536, 2_000_000)
+    assert Settings.from_env({ENV_SLACK: ""}).max_body_slack == DEFAULT_MAX_BODY_SLACK
 
 
 # The last: full-width digits, which str.isdigit() accepts.
 @pytest.mark.parametrize("value", ["abc", "0", "-5", "1.5", "256k", "\uff11\uff12"])
 def test_bad_limit_values_name_the_variable(value: str) -> None:
-    with pytest.raises(LimitSettingError) as info:
-        BodyLimits.from_env({ENV_LEADS: value})
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env({ENV_LEADS: value})
     message = str(info.value)
     assert ENV_LEADS in message and repr(value) in message and "\n" not in message

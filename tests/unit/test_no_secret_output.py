@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.logging_setup import RedactSecrets, configure_logging, redact
-from bot.settings import SECRET_FIELDS, Settings
+from bot.settings import SECRET_FIELDS, Settings, reveal
 from storage.db import (
     Database,
     DatabaseUrlError,
@@ -213,15 +213,13 @@ def test_settings_repr_and_str_hide_every_secret() -> None:
         assert "postgresql+psycopg://u:***@h/d" in shown and "ops@acme.example" in shown
     assert settings.safe_database_url == "postgresql+psycopg://u:***@h/d"
     # The values themselves are intact for the code that needs them.
-    assert settings.slack_bot_token == "xoxb-secret-bot" and PW in settings.database_url
+    assert reveal(settings.slack_bot_token) == "xoxb-secret-bot" and PW in settings.database_url
 
 
 def test_every_secret_looking_field_is_listed() -> None:
-    # A new field named like a credential must join SECRET_FIELDS (or be renamed).
-    from dataclasses import fields
-
+    # A new field named like a credential must be a SecretStr (or be renamed).
     words = ("token", "secret", "password", "session_id")
-    named = {f.name for f in fields(Settings) if any(w in f.name for w in words)}
+    named = {name for name in Settings.model_fields if any(w in name for w in words)}
     assert named == SECRET_FIELDS
 
 
