@@ -17,7 +17,7 @@ from storage.events import record_event
 from storage.ladder import LadderPlan, plan_ladder
 from storage.locking import for_update, insert_ignore
 from storage.models import Decision as DecisionRow
-from storage.models import Lead, Offer, PoolState, Timer
+from storage.models import Lead, Offer, PoolState, Timer, table_of
 from storage.outbox import enqueue_later
 from storage.roster import add_offers, load_exclusions, load_loads, load_roster, loads_matter
 
@@ -323,7 +323,7 @@ def create_offers(
         row for o, p in zip(offers, plans, strict=True) if p is not None for row in p.timer_rows(o)
     ]
     if timers:
-        session.execute(insert(Timer.__table__), timers)
+        session.execute(insert(table_of(Timer)), timers)
     for (lead, _, rep_id), offer in zip(items, offers, strict=True):
         lead.state = "offered"
         record_event(

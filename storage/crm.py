@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
 from routing.matching import AccountRecord, ContactRecord, OpenLeadRecord
@@ -106,10 +106,10 @@ def apply_records(
     if gone:
         applied.removed += remove_ids(session, sobject, gone)
     keep = [r for r in page if r["Id"] not in gone]
-    existing = {
-        row.id: row
-        for row in session.scalars(select(model).where(model.id.in_([r["Id"] for r in keep])))
-    }
+    found: list[Any] = list(
+        session.scalars(select(model).where(model.id.in_([r["Id"] for r in keep])))
+    )
+    existing = {row.id: row for row in found}
     for record in keep:
         values = to_values(record)
         values.update(
@@ -138,7 +138,8 @@ def remove_ids(session: Session, sobject: str, ids: Iterable[str]) -> int:
     removed = 0
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
-        removed += session.execute(delete(model).where(model.id.in_(chunk))).rowcount or 0
+        result = cast(CursorResult[Any], session.execute(delete(model).where(model.id.in_(chunk))))
+        removed += result.rowcount or 0
     return removed
 
 

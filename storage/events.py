@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from storage.deferred import defer_insert
-from storage.models import Event
+from storage.models import Event, table_of
 
 
 def record_event(
@@ -25,6 +25,6 @@ def record_event(
     reads the log inside the transaction that writes it."""
     defer_insert(
         session,
-        Event.__table__,
+        table_of(Event),
         {"lead_id": lead_id, "kind": kind, "at": at, "actor": actor, "data": data},
     )

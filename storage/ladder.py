@@ -21,7 +21,7 @@ from routing.engine import Router
 from routing.sla import LadderStep, ladder, offer_deadline
 from storage.events import record_event
 from storage.locking import for_update
-from storage.models import Decision, Lead, Offer, Timer
+from storage.models import Decision, Lead, Offer, Timer, table_of
 from storage.offers import lock_offer, lock_offers
 from storage.outbox import enqueue_later
 from storage.timers import (
@@ -89,7 +89,7 @@ def start_ladder(
     plan.apply(offer)
     rows = plan.timer_rows(offer)
     if rows:
-        session.execute(insert(Timer.__table__), rows)
+        session.execute(insert(table_of(Timer)), rows)
     return plan.snapshot
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.types import JSONType, UTCDateTime
@@ -17,6 +17,11 @@ LEAD_ID_OFFSET = 1000
 
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSONType}
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's Table, for Core inserts (SQLAlchemy types ``__table__`` as a FromClause)."""
+    return cast(Table, model.__table__)
 
 
 class Lead(Base):

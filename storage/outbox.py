@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from storage.db import Database
 from storage.deferred import defer_insert
 from storage.locking import for_update, insert_ignore
-from storage.models import OutboxItem
+from storage.models import OutboxItem, table_of
 
 MAX_ATTEMPTS = 12
 
@@ -61,7 +61,7 @@ def enqueue_later(
     """:func:`enqueue`, written with the transaction's other deferred rows when it
     commits (see storage.deferred): for hot paths that queue many effects at once."""
     defer_insert(
-        session, OutboxItem.__table__, _row(key, kind, payload, lead_id, now=now), unique_on="key"
+        session, table_of(OutboxItem), _row(key, kind, payload, lead_id, now=now), unique_on="key"
     )
 
 

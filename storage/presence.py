@@ -58,4 +58,4 @@ def away_reps(session: Session, now: datetime) -> dict[str, datetime]:
     rows = session.execute(
         select(RepPresence.rep_id, RepPresence.away_until).where(RepPresence.away_until > now)
     )
-    return {rep_id: until for rep_id, until in rows}
+    return {rep_id: until for rep_id, until in rows if until is not None}

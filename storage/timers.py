@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -83,7 +83,7 @@ def cancel_for_offers(session: Session, offer_ids: Collection[int]) -> int:
         timer = session.identity_map.get(identity_key(Timer, timer_id))
         if timer is not None:
             set_committed_value(timer, "status", "cancelled")
-    return int(result.rowcount or 0)
+    return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
 def claim_due(session: Session, now: datetime, *, limit: int = 1) -> list[Timer]:

@@ -88,9 +88,10 @@ class SimulatedReps:
                         self._plan, _Planned(now + delay, user, *key, action=ActionId.CLAIM)
                     )
                 continue
-            user = self._addressee(message)
-            if user is None:
+            addressee = self._addressee(message)
+            if addressee is None:
                 continue
+            user = addressee
             persona = self.personas.get(self.users.get(user, ""), DEFAULT_PERSONA)
             roll = self.random.random()
             delay = self.random.uniform(persona.fastest, persona.slowest)

@@ -29,7 +29,8 @@ def find_posted(
         history = rt.slack.conversations_history(
             channel=channel, limit=100, include_all_metadata=True
         )
-    for message in history.get("messages", []):
+    messages: list[dict[str, Any]] = history.get("messages", [])
+    for message in messages:
         meta = message.get("metadata") or {}
         if (
             meta.get("event_type") == CARD_EVENT

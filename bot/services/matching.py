@@ -52,7 +52,7 @@ def owner_map(config: RoutingConfig, user_emails: Mapping[str, str]) -> dict[str
 class _Owners(dict[str, str]):
     """Owner lookups that also accept an e-mail in any case."""
 
-    def get(self, key: Any, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: Any, default: Any = None) -> Any:
         found = super().get(key)
         if found is None and isinstance(key, str):
             found = super().get(key.strip().lower())
