@@ -60,7 +60,6 @@ LEAD_TRANSITIONS: dict[tuple[LeadState, LeadEvent], LeadState] = {
     **{(LeadState.QUEUED, event): to for event, to in _ROUTED.items()},
     (LeadState.QUEUED, LeadEvent.CLAIM): LeadState.ACCEPTED,
     **{(LeadState.UNROUTED, event): to for event, to in _ROUTED.items()},
-    (LeadState.UNROUTED, LeadEvent.CLAIM): LeadState.ACCEPTED,
     **{(LeadState.ACCEPTED, event): to for event, to in _ROUTED.items()},
 }
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from routing.decision import Decision
 from routing.engine import Router
+from routing.lifecycle import LeadEvent, OfferOutcome, lead_transition
 from routing.roster import RepLoad, Roster
 from storage.events import record_event
 from storage.ladder import LadderPlan, plan_ladder
@@ -214,7 +215,7 @@ def route_leads(
             assert decision.assignee is not None
             to_offer.append((lead, row, decision.assignee))
         elif decision.outcome == "queue":
-            lead.state = "queued"
+            lead.state = lead_transition(lead.state, LeadEvent.QUEUE)
             lead.queue_id = decision.queue
             enqueue_later(
                 session,
@@ -265,7 +266,7 @@ def _store_rotation(session: Session, decisions: Sequence[Decision], now: dateti
 def _unrouted(
     session: Session, router: Router, lead: Lead, row: DecisionRow, now: datetime
 ) -> None:
-    lead.state = "unrouted"
+    lead.state = lead_transition(lead.state, LeadEvent.NOBODY)
     # One alert per admin: a retry after a partial failure never repeats a sent one.
     for admin in router.config.admins:
         enqueue_later(
@@ -309,7 +310,7 @@ def create_offers(
             decision_id=decision.id,
             rep_id=rep_id,
             offered_at=now,
-            outcome="pending",
+            outcome=OfferOutcome.PENDING,
         )
         policy = router.sla_policy(lead.fields)
         plan = plan_ladder(router.config, policy, rep_id, now) if policy is not None else None
@@ -325,7 +326,7 @@ def create_offers(
     if timers:
         session.execute(insert(table_of(Timer)), timers)
     for (lead, _, rep_id), offer in zip(items, offers, strict=True):
-        lead.state = "offered"
+        lead.state = lead_transition(lead.state, LeadEvent.OFFER)
         record_event(
             session, lead_id=lead.id, kind="offer.created", at=now, rep=rep_id, offer=offer.id
         )

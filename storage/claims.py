@@ -9,6 +9,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from routing.lifecycle import LeadEvent, LeadState, OfferOutcome, lead_transition
 from storage.events import record_event
 from storage.locking import for_update
 from storage.models import Lead, Offer
@@ -30,11 +31,11 @@ def claim_lead(session: Session, lead_id: int, rep_id: str, now: datetime) -> Cl
     lead = session.scalars(for_update(session, stmt)).first()
     if lead is None:
         return ClaimResult("unknown")
-    if lead.state != "queued":
+    if lead.state != LeadState.QUEUED:
         if lead.assignee:
             return ClaimResult("already_claimed", lead, lead.assignee)
         return ClaimResult("not_queued", lead)
-    lead.state = "accepted"
+    lead.state = lead_transition(lead.state, LeadEvent.CLAIM)
     lead.assignee = rep_id
     lead.accepted_at = now
     # A claim is an offer accepted on the spot: time-to-acknowledge counts from routing.
@@ -43,7 +44,7 @@ def claim_lead(session: Session, lead_id: int, rep_id: str, now: datetime) -> Cl
         rep_id=rep_id,
         offered_at=lead.routed_at or lead.received_at,
         responded_at=now,
-        outcome="accepted",
+        outcome=OfferOutcome.ACCEPTED,
         reason=f"claimed from queue {lead.queue_id}",
     )
     session.add(offer)

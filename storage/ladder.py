@@ -18,15 +18,15 @@ from sqlalchemy.orm import Session, lazyload
 
 from routing.config.models import RoutingConfig, SlaPolicy
 from routing.engine import Router
+from routing.lifecycle import LeadEvent, OfferEvent, lead_transition
 from routing.sla import LadderStep, ladder, offer_deadline
 from storage.events import record_event
 from storage.locking import for_update
 from storage.models import Decision, Lead, Offer, Timer, table_of
-from storage.offers import lock_offer, lock_offers
+from storage.offers import end_offer, lock_offer, lock_offers
 from storage.outbox import enqueue_later
 from storage.timers import (
     behind_earlier_steps,
-    cancel_for_offer,
     cancel_for_offers,
     mark_fired,
 )
@@ -362,7 +362,7 @@ def _over_limit(
     reason = f"{TIMED_OUT}; reassignment limit ({limit}) reached"
     if queue is None:
         _end_offer(session, offer, now, reason)
-        lead.state = "unrouted"
+        lead.state = lead_transition(lead.state, LeadEvent.NOBODY)
         _alert_admins(session, router.config, lead, now, f"{reason} and no queue to open")
         return "limit reached, unrouted"
     _open_claim(session, router, offer, lead, queue, now, reason)
@@ -403,11 +403,7 @@ def _end_offer(
 ) -> None:
     """The offer timed out: closed, its card updated; its ladder stopped (unless the
     caller stops several at once)."""
-    offer.outcome = "timed_out"
-    offer.responded_at = now
-    offer.reason = reason
-    if cancel:
-        cancel_for_offer(session, offer.id)
+    end_offer(session, offer, OfferEvent.TIME_OUT, now, reason=reason, stop_ladder=cancel)
     enqueue_later(
         session,
         key=f"offer:{offer.id}:timed_out",
@@ -428,7 +424,7 @@ def _open_claim(
     reason: str,
 ) -> str:
     _end_offer(session, offer, now, f"{reason}; opened for claim in {queue}")
-    lead.state = "queued"
+    lead.state = lead_transition(lead.state, LeadEvent.QUEUE)
     lead.queue_id = queue
     session.add(
         Decision(

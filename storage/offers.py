@@ -10,6 +10,13 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from routing.lifecycle import (
+    LeadEvent,
+    OfferEvent,
+    OfferOutcome,
+    lead_transition,
+    offer_transition,
+)
 from storage.events import record_event
 from storage.locking import for_update
 from storage.models import Lead, Offer
@@ -57,9 +64,30 @@ def _load(session: Session, offer_id: int, rep_id: str) -> OfferAction | Offer:
     lead = session.get(Lead, offer.lead_id)
     if offer.rep_id != rep_id:
         return OfferAction("not_yours", offer, lead)
-    if offer.outcome != "pending":
+    if offer.outcome != OfferOutcome.PENDING:
         return OfferAction("not_pending", offer, lead)
     return offer
+
+
+def end_offer(
+    session: Session,
+    offer: Offer,
+    event: OfferEvent,
+    now: datetime,
+    *,
+    reason: str | None = None,
+    stop_ladder: bool = True,
+) -> OfferOutcome:
+    """The one way an offer ends (accept, decline, time out, revoke): its outcome from
+    the lifecycle table (IllegalTransition unless it is pending), when, why, and its
+    SLA ladder stopped (unless the caller stops several ladders in one statement)."""
+    outcome = offer_transition(offer.outcome, event)
+    offer.outcome = outcome
+    offer.responded_at = now
+    offer.reason = reason
+    if stop_ladder:
+        cancel_for_offer(session, offer.id)
+    return outcome
 
 
 def _respond(
@@ -68,19 +96,17 @@ def _respond(
     rep_id: str,
     now: datetime,
     *,
-    outcome: Literal["accepted", "declined"],
+    event: OfferEvent,
     reason: str | None = None,
-    **event: object,
+    **details: object,
 ) -> Lead:
     """The rep's answer: the offer closes, its ladder stops, its card is updated."""
     lead = session.get(Lead, offer.lead_id)
     assert lead is not None
-    offer.outcome = outcome
-    offer.responded_at = now
-    offer.reason = reason
-    cancel_for_offer(session, offer.id)
+    outcome = end_offer(session, offer, event, now, reason=reason)
+    event_data = dict(details)
     if reason is not None:
-        event["reason"] = reason
+        event_data["reason"] = reason
     record_event(
         session,
         lead_id=lead.id,
@@ -88,7 +114,7 @@ def _respond(
         at=now,
         actor=rep_id,
         offer=offer.id,
-        **event,
+        **event_data,
     )
     enqueue(
         session,
@@ -106,8 +132,8 @@ def accept_offer(session: Session, offer_id: int, rep_id: str, now: datetime) ->
     if isinstance(found, OfferAction):
         return found
     seconds = (now - found.offered_at).total_seconds()
-    lead = _respond(session, found, rep_id, now, outcome="accepted", seconds_to_accept=seconds)
-    lead.state = "accepted"
+    lead = _respond(session, found, rep_id, now, event=OfferEvent.ACCEPT, seconds_to_accept=seconds)
+    lead.state = lead_transition(lead.state, LeadEvent.ACCEPT)
     lead.assignee = rep_id
     lead.accepted_at = now
     return OfferAction("accepted", found, lead)
@@ -120,7 +146,7 @@ def decline_offer(
     found = _load(session, offer_id, rep_id)
     if isinstance(found, OfferAction):
         return found
-    lead = _respond(session, found, rep_id, now, outcome="declined", reason=reason)
+    lead = _respond(session, found, rep_id, now, event=OfferEvent.DECLINE, reason=reason)
     return OfferAction("declined", found, lead)
 
 

@@ -10,12 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from routing.engine import Router
+from routing.lifecycle import OfferEvent
 from storage.assign import create_offer
 from storage.events import record_event
 from storage.locking import for_update
 from storage.models import Decision, Lead, Offer
+from storage.offers import end_offer
 from storage.outbox import enqueue
-from storage.timers import cancel_for_offer
 
 Status = Literal["reassigned", "same_rep", "unknown"]
 
@@ -51,10 +52,7 @@ def reassign_lead(
         return ReassignResult("same_rep", lead, previous=current)
     note = f"reassigned by {by}" + (f": {reason}" if reason else "")
     if pending is not None:
-        pending.outcome = "revoked"
-        pending.responded_at = now
-        pending.reason = note
-        cancel_for_offer(session, pending.id)
+        end_offer(session, pending, OfferEvent.REVOKE, now, reason=note)
         enqueue(
             session,
             key=f"offer:{pending.id}:revoked",

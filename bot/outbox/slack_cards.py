@@ -20,11 +20,11 @@ from bot.runtime import Runtime
 from bot.slack.errors import classify
 from bot.slack.mrkdwn import md
 from bot.views.card import CardData, render_offer_card
+from routing.lifecycle import OfferEvent
 from storage.assign import route_lead
 from storage.models import Decision, Lead, Offer, OutboxItem, SlackUser
-from storage.offers import lock_offer, record_card
+from storage.offers import end_offer, lock_offer, record_card
 from storage.outbox import Claimed
-from storage.timers import cancel_for_offer
 
 # Slack's answers to a DM whose user is gone: pass the lead on instead of retrying.
 GONE_USER_ERRORS = frozenset(
@@ -182,10 +182,13 @@ def pass_on_unreachable(rt: Runtime, offer_id: int, problem: RepNotInSlack) -> d
         offer = lock_offer(session, offer_id)
         if offer is None or offer.outcome != "pending":
             return {"skipped": "offer no longer pending"}
-        offer.outcome = "revoked"
-        offer.responded_at = now
-        offer.reason = f"not reachable in Slack ({problem.error})"
-        cancel_for_offer(session, offer.id)
+        end_offer(
+            session,
+            offer,
+            OfferEvent.REVOKE,
+            now,
+            reason=f"not reachable in Slack ({problem.error})",
+        )
         lead = session.get(Lead, offer.lead_id)
         assert lead is not None
         result = route_lead(session, rt.config.router, lead.id, now, actor="delivery")

@@ -22,6 +22,7 @@ from bot.salesforce.ids import to_18
 from bot.salesforce.problems import outbox_semantics, require_client, tell_admins_about_auth
 from bot.salesforce.soql import parse_stamp
 from bot.services.leads import Ingested, ingest_lead, match_fields, route
+from routing.lifecycle import LeadEvent, LeadState, lead_transition
 from routing.normalize import normalize_lead, salesforce_to_raw
 from storage.events import record_event
 from storage.leads import store_lead
@@ -30,7 +31,7 @@ from storage.models import Lead
 from storage.outbox import Claimed, enqueue
 
 log = logging.getLogger(__name__)
-FETCHING = "fetching"
+FETCHING = LeadState.FETCHING
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def _store_fetching(
         )
         lead = stored.lead
         if stored.created:
-            lead.state = FETCHING
+            lead.state = LeadState.FETCHING
             record_event(
                 session, lead_id=lead.id, kind="salesforce.fetch_deferred", at=now,
                 error=problem.message,
@@ -150,14 +151,14 @@ def complete_fetch(rt: Runtime, lead_id: int, record: dict[str, Any]) -> bool:
     with rt.db.session() as session:
         stmt = select(Lead).where(Lead.id == lead_id).execution_options(populate_existing=True)
         lead = session.scalars(for_update(session, stmt)).first()
-        if lead is None or lead.state != FETCHING:
+        if lead is None or lead.state != LeadState.FETCHING:
             return False
         lead.raw = raw
         lead.fields = match_fields(
             rt, session, normalize_lead(raw), salesforce_id=lead.salesforce_id
         )
         lead.created_at = parse_stamp(record.get("CreatedDate"))
-        lead.state = "new"
+        lead.state = lead_transition(lead.state, LeadEvent.FETCHED)
         record_event(session, lead_id=lead.id, kind="salesforce.fetched", at=now)
     try:
         route(rt, lead_id)

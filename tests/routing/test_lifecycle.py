@@ -35,7 +35,6 @@ LEAD_TABLE = [
     (S.UNROUTED, E.OFFER, S.OFFERED),  # an admin assigns it
     (S.UNROUTED, E.QUEUE, S.QUEUED),
     (S.UNROUTED, E.NOBODY, S.UNROUTED),
-    (S.UNROUTED, E.CLAIM, S.ACCEPTED),
     (S.ACCEPTED, E.OFFER, S.OFFERED),  # reassigned after acceptance
     (S.ACCEPTED, E.QUEUE, S.QUEUED),
     (S.ACCEPTED, E.NOBODY, S.UNROUTED),
