@@ -98,6 +98,7 @@ class Fired:
     timer_id: int
     outcome: str  # done | skipped | waiting (not run: an earlier step is pending)
     what: str
+    new_offer: int | None = None  # the offer a reassign step made (for the caller's effects)
 
 
 @dataclass(frozen=True)
@@ -319,7 +320,10 @@ def _fire_moving(
             whats[timer.id] = "notify"
     cancel_for_offers(session, [o.id for o in ended])
     routed = route_leads(session, router, [lead for _, lead in to_route], now, actor="sla")
+    new_offers: dict[int, int] = {}
     for (timer, _), result in zip(to_route, routed, strict=True):
+        if result.offer_id is not None:
+            new_offers[timer.id] = result.offer_id
         decision = result.decision
         if decision is None:
             whats[timer.id] = f"reassign skipped: {result.skipped}"
@@ -329,7 +333,7 @@ def _fire_moving(
     out: list[tuple[Timer, Fired]] = []
     for timer, _, _ in items:
         mark_fired(timer, now)
-        out.append((timer, Fired(timer.id, "done", whats[timer.id])))
+        out.append((timer, Fired(timer.id, "done", whats[timer.id], new_offers.get(timer.id))))
     return out
 
 

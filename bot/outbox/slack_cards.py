@@ -17,6 +17,7 @@ from bot.outbox.admin_alerts import enqueue_admin_alert
 from bot.outbox.recovery import CARD_EVENT, find_posted
 from bot.outbox.worker import Defer, GiveUp
 from bot.runtime import Runtime
+from bot.salesforce.writeback import enqueue_for_new_offer
 from bot.slack.errors import classify
 from bot.slack.mrkdwn import md
 from bot.views.card import CardData, render_offer_card
@@ -192,6 +193,8 @@ def pass_on_unreachable(rt: Runtime, offer_id: int, problem: RepNotInSlack) -> d
         lead = session.get(Lead, offer.lead_id)
         assert lead is not None
         result = route_lead(session, rt.config.router, lead.id, now, actor="delivery")
+        if rt.salesforce is not None:
+            enqueue_for_new_offer(session, rt.config.config, result.offer_id, now=now)
         to = result.decision.assignee or result.decision.queue if result.decision else None
         enqueue_admin_alert(
             session,

@@ -182,6 +182,8 @@ def reassign(
             reason=reason,
             now=rt.clock.now(),
         )
+        if result.status == "reassigned" and rt.salesforce is not None:
+            enqueue_for_new_offer(session, rt.config.config, result.offer_id, now=rt.clock.now())
     if result.status == "reassigned":
         rt.wake_outbox()
     return result

@@ -21,8 +21,10 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
+from bot.salesforce.writeback import enqueue_for_new_offer
 from storage.events import record_event
 from storage.ladder import Fired, fire_batch, fire_timer
 from storage.models import Timer
@@ -56,6 +58,7 @@ def fire_due_timers(rt: Runtime, *, limit: int = 5000, batch: int = BATCH) -> in
                     rt.clock.now,
                     budget_s=BATCH_BUDGET_S,
                 )
+                _offer_effects(rt, session, [step for _, step in result.fired])
         except Exception:
             if not claimed:
                 raise
@@ -84,6 +87,7 @@ def _fire_one(rt: Runtime, timer_id: int) -> int:
             if timer is None:
                 return 0  # fired meanwhile, or another replica holds it
             step = fire_timer(session, rt.config.router, timer, now)
+            _offer_effects(rt, session, [step])
     except Exception:
         log.exception("timer_failed", extra={"timer": timer_id})
         _back_off(rt, timer_id)
@@ -92,6 +96,16 @@ def _fire_one(rt: Runtime, timer_id: int) -> int:
         return 0  # still pending: fires once the earlier step has
     _observe(rt, timer, step)
     return 1
+
+
+def _offer_effects(rt: Runtime, session: Session, steps: list[Fired]) -> None:
+    """What every new offer gets, whichever path made it: here, the Salesforce owner
+    write-back (``owner_update: on_offer``) for offers a reassign step made."""
+    if rt.salesforce is None:
+        return
+    for step in steps:
+        if step.new_offer is not None:
+            enqueue_for_new_offer(session, rt.config.config, step.new_offer, now=rt.clock.now())
 
 
 def _observe(rt: Runtime, timer: Timer, step: Fired) -> None:
