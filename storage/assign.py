@@ -11,6 +11,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from routing.decision import Decision
+from routing.effects import PostOfferCard, PostQueueCard, UnroutedAlert
 from routing.engine import Router
 from routing.lifecycle import LeadEvent, OfferOutcome, lead_transition
 from routing.roster import RepLoad, Roster
@@ -19,7 +20,7 @@ from storage.ladder import LadderPlan, plan_ladder
 from storage.locking import for_update, insert_ignore
 from storage.models import Decision as DecisionRow
 from storage.models import Lead, Offer, PoolState, Timer, table_of
-from storage.outbox import enqueue_later
+from storage.outbox import enqueue_effect
 from storage.roster import add_offers, load_exclusions, load_loads, load_roster, loads_matter
 
 ROUTABLE_STATES = ("new", "offered")
@@ -215,13 +216,14 @@ def route_leads(
             assert decision.assignee is not None
             to_offer.append((lead, row, decision.assignee))
         elif decision.outcome == "queue":
+            assert decision.queue is not None
             lead.state = lead_transition(lead.state, LeadEvent.QUEUE)
             lead.queue_id = decision.queue
-            enqueue_later(
+            enqueue_effect(
                 session,
+                PostQueueCard(lead_id=lead.id, queue=decision.queue),
                 key=f"lead:{lead.id}:queue:{row.id}",
-                kind="slack.queue_card",
-                payload={"lead_id": lead.id, "queue": decision.queue},
+                later=True,
                 now=now,
                 lead_id=lead.id,
             )
@@ -269,11 +271,11 @@ def _unrouted(
     lead.state = lead_transition(lead.state, LeadEvent.NOBODY)
     # One alert per admin: a retry after a partial failure never repeats a sent one.
     for admin in router.config.admins:
-        enqueue_later(
+        enqueue_effect(
             session,
+            UnroutedAlert(lead_id=lead.id, admin=admin),
             key=f"lead:{lead.id}:unrouted:{row.id}:{admin}",
-            kind="slack.unrouted_alert",
-            payload={"lead_id": lead.id, "admin": admin},
+            later=True,
             now=now,
             lead_id=lead.id,
         )
@@ -330,11 +332,11 @@ def create_offers(
         record_event(
             session, lead_id=lead.id, kind="offer.created", at=now, rep=rep_id, offer=offer.id
         )
-        enqueue_later(
+        enqueue_effect(
             session,
+            PostOfferCard(offer_id=offer.id),
             key=f"offer:{offer.id}:post",
-            kind="slack.offer_card",
-            payload={"offer_id": offer.id},
+            later=True,
             now=now,
             lead_id=lead.id,
         )

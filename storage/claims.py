@@ -9,11 +9,12 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from routing.effects import UpdateQueueCard
 from routing.lifecycle import LeadEvent, LeadState, OfferOutcome, lead_transition
 from storage.events import record_event
 from storage.locking import for_update
 from storage.models import Lead, Offer
-from storage.outbox import enqueue
+from storage.outbox import enqueue_effect
 
 ClaimStatus = Literal["claimed", "already_claimed", "not_queued", "unknown"]
 
@@ -52,11 +53,10 @@ def claim_lead(session: Session, lead_id: int, rep_id: str, now: datetime) -> Cl
     record_event(
         session, lead_id=lead.id, kind="queue.claimed", at=now, actor=rep_id, queue=lead.queue_id
     )
-    enqueue(
+    enqueue_effect(
         session,
+        UpdateQueueCard(lead_id=lead.id),
         key=f"lead:{lead.id}:claimed",
-        kind="slack.queue_card_update",
-        payload={"lead_id": lead.id},
         now=now,
         lead_id=lead.id,
     )

@@ -17,6 +17,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, lazyload
 
 from routing.config.models import RoutingConfig, SlaPolicy
+from routing.effects import EscalationNotice, PostQueueCard, Remind, SlaAlert, UpdateOfferCard
 from routing.engine import Router
 from routing.lifecycle import LeadEvent, OfferEvent, lead_transition
 from routing.sla import LadderStep, ladder, offer_deadline
@@ -24,7 +25,7 @@ from storage.events import record_event
 from storage.locking import for_update
 from storage.models import Decision, Lead, Offer, Timer, table_of
 from storage.offers import end_offer, lock_offer, lock_offers
-from storage.outbox import enqueue_later
+from storage.outbox import enqueue_effect
 from storage.timers import (
     behind_earlier_steps,
     cancel_for_offers,
@@ -237,11 +238,11 @@ def _fire(
         return _fire_moving(session, router, [(timer, offer, lead)], now)[0][1]
     step = LadderStep.from_dict(timer.payload)
     if step.kind == "remind":
-        enqueue_later(
+        enqueue_effect(
             session,
+            Remind(offer_id=offer.id),
             key=f"timer:{timer.id}:remind",
-            kind="slack.remind",
-            payload={"offer_id": offer.id},
+            later=True,
             now=now,
             lead_id=offer.lead_id,
         )
@@ -392,11 +393,11 @@ def _notify(
         else:
             recipients.append(f"rep:{target}")
     for recipient in dict.fromkeys(recipients):
-        enqueue_later(
+        enqueue_effect(
             session,
+            EscalationNotice(offer_id=offer.id, recipient=recipient, step=timer.payload),
             key=f"timer:{timer.id}:notify:{recipient}",
-            kind="slack.escalation_notice",
-            payload={"offer_id": offer.id, "recipient": recipient, "step": timer.payload},
+            later=True,
             now=now,
             lead_id=offer.lead_id,
         )
@@ -408,11 +409,11 @@ def _end_offer(
     """The offer timed out: closed, its card updated; its ladder stopped (unless the
     caller stops several at once)."""
     end_offer(session, offer, OfferEvent.TIME_OUT, now, reason=reason, stop_ladder=cancel)
-    enqueue_later(
+    enqueue_effect(
         session,
+        UpdateOfferCard(offer_id=offer.id),
         key=f"offer:{offer.id}:timed_out",
-        kind="slack.offer_update",
-        payload={"offer_id": offer.id},
+        later=True,
         now=now,
         lead_id=offer.lead_id,
     )
@@ -443,11 +444,11 @@ def _open_claim(
         )
     )
     record_event(session, lead_id=lead.id, kind="lead.queued", at=now, queue=queue, by="sla")
-    enqueue_later(
+    enqueue_effect(
         session,
+        PostQueueCard(lead_id=lead.id, queue=queue),
         key=f"lead:{lead.id}:queue:offer{offer.id}",
-        kind="slack.queue_card",
-        payload={"lead_id": lead.id, "queue": queue},
+        later=True,
         now=now,
         lead_id=lead.id,
     )
@@ -470,12 +471,12 @@ def _alert_admins(
     session: Session, config: RoutingConfig, lead: Lead, now: datetime, text: str
 ) -> None:
     for admin in config.admins:
-        enqueue_later(
+        enqueue_effect(
             session,
-            key=f"lead:{lead.id}:sla_alert:{now.isoformat()}:{admin}",
-            kind="slack.admin_alert",
             # Plain facts: the bot words and escapes the message when it sends it.
-            payload={"admin": admin, "lead": lead.public_id, "sla_problem": text},
+            SlaAlert(admin=admin, lead=lead.public_id, sla_problem=text),
+            key=f"lead:{lead.id}:sla_alert:{now.isoformat()}:{admin}",
+            later=True,
             now=now,
             lead_id=lead.id,
         )

@@ -10,6 +10,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from routing.effects import UpdateOfferCard
 from routing.lifecycle import (
     LeadEvent,
     OfferEvent,
@@ -20,7 +21,7 @@ from routing.lifecycle import (
 from storage.events import record_event
 from storage.locking import for_update
 from storage.models import Lead, Offer
-from storage.outbox import enqueue
+from storage.outbox import enqueue_effect
 from storage.timers import cancel_for_offer
 
 Status = Literal["accepted", "declined", "not_yours", "not_pending", "unknown"]
@@ -116,11 +117,10 @@ def _respond(
         offer=offer.id,
         **event_data,
     )
-    enqueue(
+    enqueue_effect(
         session,
+        UpdateOfferCard(offer_id=offer.id),
         key=f"offer:{offer.id}:{outcome}",
-        kind="slack.offer_update",
-        payload={"offer_id": offer.id},
         now=now,
         lead_id=lead.id,
     )

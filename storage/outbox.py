@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from routing.effects import Effect
 from storage.db import Database
 from storage.deferred import defer_insert
 from storage.locking import for_update, insert_ignore
@@ -62,6 +63,34 @@ def enqueue_later(
     commits (see storage.deferred): for hot paths that queue many effects at once."""
     defer_insert(
         session, table_of(OutboxItem), _row(key, kind, payload, lead_id, now=now), unique_on="key"
+    )
+
+
+def enqueue_effect(
+    session: Session,
+    effect: Effect,
+    *,
+    key: str,
+    now: datetime,
+    lead_id: int | None = None,
+    delay: timedelta = timedelta(0),
+    later: bool = False,
+) -> bool:
+    """Store a typed side effect as its outbox row (``later``: with the transaction's
+    other deferred rows at commit; then always True). False when already queued."""
+    if later:
+        enqueue_later(
+            session, key=key, kind=effect.KIND, payload=effect.payload(), now=now, lead_id=lead_id
+        )
+        return True
+    return enqueue(
+        session,
+        key=key,
+        kind=effect.KIND,
+        payload=effect.payload(),
+        now=now,
+        lead_id=lead_id,
+        delay=delay,
     )
 
 

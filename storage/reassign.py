@@ -9,6 +9,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from routing.effects import UpdateOfferCard, UpdateQueueCard
 from routing.engine import Router
 from routing.lifecycle import OfferEvent
 from storage.assign import create_offer
@@ -16,7 +17,7 @@ from storage.events import record_event
 from storage.locking import for_update
 from storage.models import Decision, Lead, Offer
 from storage.offers import end_offer
-from storage.outbox import enqueue
+from storage.outbox import enqueue_effect
 
 Status = Literal["reassigned", "same_rep", "unknown"]
 
@@ -53,20 +54,18 @@ def reassign_lead(
     note = f"reassigned by {by}" + (f": {reason}" if reason else "")
     if pending is not None:
         end_offer(session, pending, OfferEvent.REVOKE, now, reason=note)
-        enqueue(
+        enqueue_effect(
             session,
+            UpdateOfferCard(offer_id=pending.id),
             key=f"offer:{pending.id}:revoked",
-            kind="slack.offer_update",
-            payload={"offer_id": pending.id},
             now=now,
             lead_id=lead.id,
         )
     if lead.state == "queued" and lead.queue_message_ts:
-        enqueue(
+        enqueue_effect(
             session,
+            UpdateQueueCard(lead_id=lead.id),
             key=f"lead:{lead.id}:dequeued:{now.isoformat()}",
-            kind="slack.queue_card_update",
-            payload={"lead_id": lead.id},
             now=now,
             lead_id=lead.id,
         )

@@ -22,10 +22,11 @@ from bot.outbox.worker import GiveUp
 from bot.runtime import Runtime
 from bot.views.home import render_home
 from routing.config.models import RoutingConfig
+from routing.effects import OutboxKind, PublishHome
 from storage.models import Lead, OutboxItem
-from storage.outbox import Claimed, enqueue
+from storage.outbox import Claimed, enqueue_effect
 
-KIND = "slack.home_publish"
+KIND = OutboxKind.HOME_PUBLISH
 # Background refreshes wait this long: cards first, and bursts publish once.
 SETTLE = timedelta(seconds=1)
 
@@ -44,11 +45,10 @@ def request_home_refresh(
     """
     count = 0
     for rep_id in sorted(set(rep_ids)):
-        enqueue(
+        enqueue_effect(
             session,
+            PublishHome(rep=rep_id),
             key=f"{_prefix(rep_id)}{uuid.uuid4().hex}",
-            kind=KIND,
-            payload={"rep": rep_id},
             now=now,
             delay=delay,
         )

@@ -11,7 +11,8 @@ from bot.outbox.recovery import already_posted, outbox_marker
 from bot.runtime import Runtime
 from bot.slack.mrkdwn import Mrkdwn, md
 from routing.config.models import RoutingConfig
-from storage.outbox import Claimed, enqueue
+from routing.effects import AdminAlert
+from storage.outbox import Claimed, enqueue_effect
 
 
 def enqueue_admin_alert(
@@ -31,11 +32,10 @@ def enqueue_admin_alert(
         raise TypeError("admin alert text must be built with bot.slack.mrkdwn")
     sent = 0
     for admin in config.admins:
-        sent += enqueue(
+        sent += enqueue_effect(
             session,
+            AdminAlert(admin=admin, text=text),
             key=f"{key}:{admin}",
-            kind="slack.admin_alert",
-            payload={"admin": admin, "text": text},
             now=now,
             lead_id=lead_id,
         )

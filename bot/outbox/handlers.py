@@ -14,19 +14,20 @@ from bot.outbox.slack_sla import send_escalation_notice, send_reminder
 from bot.outbox.worker import Handler
 from bot.salesforce.ingest import fetch_pending_lead
 from bot.salesforce.writeback import create_task, update_owner, write_score
+from routing.effects import OutboxKind
 
-HANDLERS: dict[str, Handler] = {
-    "slack.offer_card": post_offer_card,
-    "slack.offer_update": update_offer_card,
-    "slack.queue_card": post_queue_card,
-    "slack.unrouted_alert": alert_unrouted,
-    "slack.queue_card_update": update_queue_card,
-    "slack.home_publish": publish_home,
-    "slack.admin_alert": send_admin_alert,
-    "slack.remind": send_reminder,
-    "slack.escalation_notice": send_escalation_notice,
-    "salesforce.fetch_lead": fetch_pending_lead,
-    "salesforce.owner_update": update_owner,
-    "salesforce.task": create_task,
-    "salesforce.score": write_score,
+HANDLERS: dict[str, Handler] = {  # every OutboxKind (a test checks)
+    OutboxKind.OFFER_CARD: post_offer_card,
+    OutboxKind.OFFER_UPDATE: update_offer_card,
+    OutboxKind.QUEUE_CARD: post_queue_card,
+    OutboxKind.UNROUTED_ALERT: alert_unrouted,
+    OutboxKind.QUEUE_CARD_UPDATE: update_queue_card,
+    OutboxKind.HOME_PUBLISH: publish_home,
+    OutboxKind.ADMIN_ALERT: send_admin_alert,
+    OutboxKind.REMIND: send_reminder,
+    OutboxKind.ESCALATION_NOTICE: send_escalation_notice,
+    OutboxKind.SALESFORCE_FETCH: fetch_pending_lead,
+    OutboxKind.SALESFORCE_OWNER: update_owner,
+    OutboxKind.SALESFORCE_TASK: create_task,
+    OutboxKind.SALESFORCE_SCORE: write_score,
 }

@@ -22,13 +22,14 @@ from bot.salesforce.ids import to_18
 from bot.salesforce.problems import outbox_semantics, require_client, tell_admins_about_auth
 from bot.salesforce.soql import parse_stamp
 from bot.services.leads import Ingested, ingest_lead, match_fields, route
+from routing.effects import FetchSalesforceLead
 from routing.lifecycle import LeadEvent, LeadState, lead_transition
 from routing.normalize import normalize_lead, salesforce_to_raw
 from storage.events import record_event
 from storage.leads import store_lead
 from storage.locking import for_update
 from storage.models import Lead
-from storage.outbox import Claimed, enqueue
+from storage.outbox import Claimed, enqueue_effect
 
 log = logging.getLogger(__name__)
 FETCHING = LeadState.FETCHING
@@ -131,11 +132,10 @@ def _store_fetching(
                 session, lead_id=lead.id, kind="salesforce.fetch_deferred", at=now,
                 error=problem.message,
             )  # fmt: skip
-            enqueue(
+            enqueue_effect(
                 session,
+                FetchSalesforceLead(lead_id=lead.id, salesforce_id=sf_id),
                 key=f"lead:{lead.id}:salesforce_fetch",
-                kind="salesforce.fetch_lead",
-                payload={"lead_id": lead.id, "salesforce_id": sf_id},
                 now=now,
                 lead_id=lead.id,
             )

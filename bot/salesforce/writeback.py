@@ -23,8 +23,9 @@ from bot.salesforce.problems import outbox_semantics, require_client
 from bot.salesforce.soql import quote
 from bot.salesforce.users import salesforce_user_for
 from routing.config.models import RoutingConfig
+from routing.effects import SalesforceOwner, SalesforceScore, SalesforceTask
 from storage.models import Lead, Offer
-from storage.outbox import Claimed, enqueue
+from storage.outbox import Claimed, enqueue_effect
 
 log = logging.getLogger(__name__)
 Event = Literal["offer", "accept", "claim"]
@@ -46,36 +47,41 @@ def enqueue_salesforce_writes(
         return 0
     settings = config.salesforce
     queued = 0
-    payload = {"lead_id": lead.id, "salesforce_id": lead.salesforce_id, "rep_id": rep_id}
+    sf_id = lead.salesforce_id
     owner_now = (settings.owner_update == "on_offer" and event == "offer") or (
         settings.owner_update == "on_accept" and event in ("accept", "claim")
     )
     intent = f"offer:{offer_id}" if offer_id is not None else event
     if owner_now:
-        queued += enqueue(
+        queued += enqueue_effect(
             session,
+            SalesforceOwner(lead_id=lead.id, salesforce_id=sf_id, rep_id=rep_id),
             key=f"lead:{lead.id}:sf_owner:{intent}:{rep_id}",
-            kind="salesforce.owner_update",
-            payload=payload,
             now=now,
             lead_id=lead.id,
         )
     if event in ("accept", "claim"):
         if settings.create_task:
-            queued += enqueue(
+            queued += enqueue_effect(
                 session,
+                SalesforceTask(
+                    lead_id=lead.id, salesforce_id=sf_id, rep_id=rep_id, public_id=lead.public_id
+                ),
                 key=f"lead:{lead.id}:sf_task:{rep_id}",
-                kind="salesforce.task",
-                payload={**payload, "public_id": lead.public_id},
                 now=now,
                 lead_id=lead.id,
             )
         if settings.write_score and lead.score is not None:
-            queued += enqueue(
+            queued += enqueue_effect(
                 session,
+                SalesforceScore(
+                    lead_id=lead.id,
+                    salesforce_id=sf_id,
+                    rep_id=rep_id,
+                    score=lead.score,
+                    tier=lead.tier,
+                ),
                 key=f"lead:{lead.id}:sf_score",
-                kind="salesforce.score",
-                payload={**payload, "score": lead.score, "tier": lead.tier},
                 now=now,
                 lead_id=lead.id,
             )

@@ -14,6 +14,7 @@ from bot.home.refresh import request_home_refresh, request_lead_home_refresh
 from bot.home.team import home_audience
 from bot.runtime import Runtime
 from bot.salesforce.writeback import enqueue_for_new_offer, enqueue_salesforce_writes
+from routing.effects import Remind
 from routing.normalize import normalize_lead
 from storage import presence
 from storage.assign import RouteResult, route_lead
@@ -24,7 +25,7 @@ from storage.leads import store_lead
 from storage.locking import for_update
 from storage.models import Lead, Offer
 from storage.offers import OfferAction, accept_offer, decline_offer
-from storage.outbox import enqueue
+from storage.outbox import enqueue_effect
 from storage.reassign import ReassignResult, reassign_lead
 
 log = logging.getLogger(__name__)
@@ -210,11 +211,10 @@ def nudge(rt: Runtime, offer_id: int, *, by: str) -> bool:
         offer = session.get(Offer, offer_id)
         if offer is None or offer.outcome != "pending":
             return False
-        enqueue(
+        enqueue_effect(
             session,
+            Remind(offer_id=offer_id, by=by),
             key=f"offer:{offer_id}:nudge:{now.isoformat()}",
-            kind="slack.remind",
-            payload={"offer_id": offer_id, "by": by},
             now=now,
             lead_id=offer.lead_id,
         )
