@@ -53,4 +53,7 @@ def build_runtime(
     directory = SlackDirectory(db, slack, config, clock)
     if salesforce is None:
         salesforce = make_salesforce_client(settings)
-    return Runtime(settings, db, config, clock, slack, directory, salesforce=salesforce)
+    rt = Runtime(settings, db, config, clock, slack, directory, salesforce=salesforce)
+    # One unit of work: a transaction that queued side effects wakes the worker on commit.
+    db.after_outbox_commit.append(rt.wake_outbox)
+    return rt

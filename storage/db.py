@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 import storage.deferred  # noqa: F401  (registers the commit hook that writes deferred rows)
 
 DEFAULT_SQLITE_PATH = Path("var") / "leadrouter.db"
+# session.info key set by storage.outbox when a transaction queues a side effect.
+OUTBOX_QUEUED = "leadrouter.outbox_queued"
 
 
 INVALID_URL = "DATABASE_URL is not a valid SQLAlchemy URL"
@@ -141,6 +143,9 @@ class Database:
         self.url = url or default_database_url()
         self.engine = make_engine(self.url, **engine_kwargs)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # Called after a transaction that queued outbox rows commits (the worker's wake-up):
+        # never before the rows are visible, never after a rollback.
+        self.after_outbox_commit: list[Callable[[], None]] = []
 
     def __repr__(self) -> str:
         return f"Database({self.safe_url})"
@@ -156,8 +161,12 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on error."""
-        with self.sessionmaker() as session, session.begin():
-            yield session
+        with self.sessionmaker() as session:
+            with session.begin():
+                yield session
+            if session.info.pop(OUTBOX_QUEUED, False):
+                for wake in self.after_outbox_commit:
+                    wake()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from routing.effects import Effect
-from storage.db import Database
+from storage.db import OUTBOX_QUEUED, Database
 from storage.deferred import defer_insert
 from storage.locking import for_update, insert_ignore
 from storage.models import OutboxItem, table_of
@@ -47,6 +47,7 @@ def enqueue(
 ) -> bool:
     """Add a side effect; False when that intent is already queued or done."""
     row = _row(key, kind, payload, lead_id, now=now, due=now + delay)
+    session.info[OUTBOX_QUEUED] = True
     return insert_ignore(session, OutboxItem.__table__, row, key="key")
 
 
@@ -61,6 +62,7 @@ def enqueue_later(
 ) -> None:
     """:func:`enqueue`, written with the transaction's other deferred rows when it
     commits (see storage.deferred): for hot paths that queue many effects at once."""
+    session.info[OUTBOX_QUEUED] = True
     defer_insert(
         session, table_of(OutboxItem), _row(key, kind, payload, lead_id, now=now), unique_on="key"
     )

@@ -142,5 +142,4 @@ def refresh_homes(rt: Runtime, rep_ids: Iterable[str]) -> int:
         return 0
     with rt.db.session() as session:
         count = request_home_refresh(session, reps, rt.clock.now())
-    rt.wake_outbox()
     return count

@@ -35,4 +35,3 @@ def register(app: App, rt: Runtime) -> None:
         if rep_id is None:
             client.views_publish(user_id=user_id, view=render_not_a_rep())
             return
-        rt.wake_outbox()

@@ -110,7 +110,6 @@ def _alert_queue_failure(
             now=now,
             lead_id=lead_id,
         )
-    rt.wake_outbox()
 
 
 def update_queue_card(rt: Runtime, item: Claimed) -> dict[str, Any]:

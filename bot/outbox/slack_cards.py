@@ -209,5 +209,4 @@ def pass_on_unreachable(rt: Runtime, offer_id: int, problem: RepNotInSlack) -> d
             now=now,
             lead_id=lead.id,
         )
-    rt.wake_outbox()
     return {"rerouted": True, "error": problem.error}

@@ -140,7 +140,6 @@ def _store_fetching(
                 lead_id=lead.id,
             )
         result = Ingested(lead.id, lead.public_id, stored.created)
-    rt.wake_outbox()
     return result
 
 

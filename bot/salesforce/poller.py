@@ -135,7 +135,6 @@ def _report(rt: Runtime, problem: SalesforceProblem) -> None:
                 ),
                 now=rt.clock.now(),
             )
-        rt.wake_outbox()
     log.warning("salesforce_poll_failed", extra={"error": problem.message})
 
 

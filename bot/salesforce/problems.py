@@ -53,7 +53,6 @@ def tell_admins_about_auth(rt: Runtime, problem: SessionExpired | LoginFailed) -
     with rt.db.session() as session:
         if enqueue_admin_alert(session, rt.config.config, key=key, text=text, now=now):
             log.error("salesforce_auth_alert", extra={"key": key})
-    rt.wake_outbox()
 
 
 @contextmanager

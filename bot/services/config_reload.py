@@ -39,5 +39,4 @@ def reload_config(rt: Runtime) -> bool:
             ),
             now=now,
         )
-    rt.wake_outbox()
     return changed

@@ -27,5 +27,4 @@ def refresh_directory(rt: Runtime) -> int:
                 text=md(":warning: {} Until then they get no leads in Slack.", problem),
                 now=now,
             )
-    rt.wake_outbox()
     return len(missing)

@@ -100,7 +100,6 @@ def route(rt: Runtime, lead_id: int, *, actor: str | None = None) -> RouteResult
             enqueue_for_new_offer(session, rt.config.config, result.offer_id, now=now)
     if result.decision is not None:
         rt.metrics.decisions.labels(result.decision.outcome).inc()
-    rt.wake_outbox()
     return result
 
 
@@ -114,7 +113,6 @@ def accept(rt: Runtime, offer_id: int, rep_id: str) -> OfferAction:
             )
     if action.changed:
         rt.metrics.responses.labels("accepted").inc()
-        rt.wake_outbox()
     return action
 
 
@@ -129,7 +127,6 @@ def decline(rt: Runtime, offer_id: int, rep_id: str, reason: str | None) -> Offe
                 enqueue_for_new_offer(session, rt.config.config, routed.offer_id, now=now)
     if action.changed:
         rt.metrics.responses.labels("declined").inc()
-        rt.wake_outbox()
     return action
 
 
@@ -166,7 +163,6 @@ def claim(rt: Runtime, lead_id: int, rep_id: str) -> ClaimResult:
                 enqueue_salesforce_writes(session, config, lead, rep_id, "claim", now=now)
     if result.status == "claimed":
         rt.metrics.responses.labels("claimed").inc()
-        rt.wake_outbox()
     return result
 
 
@@ -185,8 +181,6 @@ def reassign(
         )
         if result.status == "reassigned" and rt.salesforce is not None:
             enqueue_for_new_offer(session, rt.config.config, result.offer_id, now=rt.clock.now())
-    if result.status == "reassigned":
-        rt.wake_outbox()
     return result
 
 
@@ -219,13 +213,10 @@ def nudge(rt: Runtime, offer_id: int, *, by: str) -> bool:
             lead_id=offer.lead_id,
         )
         record_event(session, lead_id=offer.lead_id, kind="sla.nudged", at=now, actor=by)
-    rt.wake_outbox()
     return True
 
 
 def open_for_claim(rt: Runtime, offer_id: int, *, by: str) -> str | None:
     with rt.db.session() as session:
         queue = open_claim_now(session, rt.config.router, offer_id, by=by, now=rt.clock.now())
-    if queue is not None:
-        rt.wake_outbox()
     return queue

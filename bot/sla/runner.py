@@ -73,8 +73,6 @@ def fire_due_timers(rt: Runtime, *, limit: int = 5000, batch: int = BATCH) -> in
             break  # that was all that is due
         if not ran:
             break  # all waiting for steps other replicas are firing: next tick
-    if fired:
-        rt.wake_outbox()
     return fired
 
 

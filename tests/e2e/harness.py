@@ -92,6 +92,7 @@ def running_stack(
     config: str = CONFIG,
     clock: Clock | None = None,
     users: dict[str, str] | None = None,
+    worker_interval: float = 0.1,
 ) -> Iterator[Stack]:
     emu = make_emulator(users)
     settings = Settings(
@@ -102,7 +103,7 @@ def running_stack(
         webhook_token=WEBHOOK_TOKEN,
         host="127.0.0.1",
         port=0,
-        worker_interval=0.1,
+        worker_interval=worker_interval,
     )
     rt = build_runtime(settings, config=ConfigStore(text=config), clock=clock, db=db)
     bot = BotService(rt).start()

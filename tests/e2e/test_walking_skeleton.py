@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime
 
 from bot.actions import ActionId
-from tests.e2e.harness import Stack
+from storage.db import Database
+from tests.e2e.harness import Stack, running_stack
 
 US_LEAD = {
     "external_id": "form-1",
@@ -237,3 +239,14 @@ def test_slash_status_and_why(stack: Stack) -> None:
         lambda: len(stack.emu.ephemerals("U_ALICE")) >= 3 and stack.emu.ephemerals("U_ALICE")
     )[-1]
     assert "No lead `L-9999`" in reply["text"]
+
+
+def test_a_stored_lead_wakes_the_worker_at_commit(db: Database) -> None:
+    # The worker polls only every 30 s here: the card can only be this quick because the
+    # transaction that stored the lead and its offer woke the worker when it committed.
+    with running_stack(db, worker_interval=30) as stack:
+        stack.emu.wait_for(lambda: stack.rt.directory.rep_for("U_ALICE"), timeout=5)
+        started = time.monotonic()
+        stack.post_lead(US_LEAD)
+        stack.wait_for_card("U_ALICE", timeout=5)
+        assert time.monotonic() - started < 3

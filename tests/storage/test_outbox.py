@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from storage import outbox
@@ -177,3 +178,25 @@ def test_concurrent_claim_batch_claims_each_row_exactly_once(db: Database) -> No
     with db.session() as session:
         attempts = set(session.scalars(select(OutboxItem.attempts)))
     assert attempts == {1}
+
+
+def test_a_transaction_that_queues_wakes_the_worker_after_commit(db: Database) -> None:
+    """One unit of work: the wake-up comes after the rows are visible, never on rollback."""
+    seen: list[int] = []
+
+    def wake() -> None:
+        with db.session() as s:  # the rows are committed by the time we are woken
+            seen.append(len(list(s.scalars(select(OutboxItem)))))
+
+    db.after_outbox_commit.append(wake)
+    with db.session():
+        pass  # nothing queued: no wake-up
+    with db.session() as session:
+        outbox.enqueue(session, key="a", kind="slack.test", payload={}, now=NOW)
+        outbox.enqueue_later(session, key="b", kind="slack.test", payload={}, now=NOW)
+        assert seen == []
+    assert seen == [2]
+    with pytest.raises(RuntimeError), db.session() as session:
+        outbox.enqueue(session, key="c", kind="slack.test", payload={}, now=NOW)
+        raise RuntimeError("rolled back")
+    assert seen == [2]
