@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import MISSING, asdict, dataclass, fields
 from enum import StrEnum
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self
 
 
 class OutboxKind(StrEnum):
@@ -107,13 +107,37 @@ class Remind(Effect):
 
 
 @dataclass(frozen=True)
+class Recipient:
+    """Who an escalation notice goes to: a rep (their DM) or a channel (name or id)."""
+
+    kind: Literal["rep", "channel"]
+    target: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.target}"
+
+    @classmethod
+    def parse(cls, key: str) -> Recipient:
+        kind, _, target = key.partition(":")
+        if kind not in ("rep", "channel") or not target:
+            raise ValueError(f"not a recipient: {key!r}")
+        return cls("rep" if kind == "rep" else "channel", target)
+
+
+@dataclass(frozen=True)
 class EscalationNotice(Effect):
-    """A late offer, told to a recipient: ``rep:<id>`` or ``channel:<name or id>``."""
+    """A late offer, told to a recipient: ``Recipient.key`` (``rep:<id>``,
+    ``channel:<name or id>``), stored as text so the row stays plain JSON."""
 
     KIND = OutboxKind.ESCALATION_NOTICE
     offer_id: int
     recipient: str
     step: dict[str, Any]
+
+    @property
+    def to(self) -> Recipient:
+        return Recipient.parse(self.recipient)
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,9 @@ from functools import lru_cache
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
-from routing.config.models import WEEKDAYS, BusinessHours, SlaPolicy
+from routing.config.models import WEEKDAYS, BusinessHours, RoutingConfig, SlaPolicy
 from routing.durations import format_duration
+from routing.effects import Recipient
 from routing.hours import is_holiday
 
 __all__ = [
@@ -359,3 +360,19 @@ def ladder(
         )
     steps.sort(key=lambda s: (s.due, s.index))
     return steps
+
+
+def notify_recipients(config: RoutingConfig, rep_id: str, targets: list[str]) -> list[Recipient]:
+    """Who an escalation step's ``notify`` reaches, in order, each once: ``manager`` is
+    the rep's managers (admins when the rep has none), ``#name`` or a channel id is that
+    channel, anything else a rep id."""
+    found: list[Recipient] = []
+    for target in targets:
+        if target == "manager":
+            managers = sorted(config.managers_of(rep_id)) or list(config.admins)
+            found.extend(Recipient("rep", m) for m in managers)
+        elif target.startswith("#") or (target[:1] in ("C", "G") and target.isupper()):
+            found.append(Recipient("channel", target))
+        else:
+            found.append(Recipient("rep", target))
+    return list(dict.fromkeys(found))

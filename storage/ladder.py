@@ -20,7 +20,7 @@ from routing.config.models import RoutingConfig, SlaPolicy
 from routing.effects import EscalationNotice, PostQueueCard, Remind, SlaAlert, UpdateOfferCard
 from routing.engine import Router
 from routing.lifecycle import LeadEvent, OfferEvent, lead_transition
-from routing.sla import LadderStep, ladder, offer_deadline
+from routing.sla import LadderStep, ladder, notify_recipients, offer_deadline
 from storage.events import record_event
 from storage.locking import for_update
 from storage.models import Decision, Lead, Offer, Timer, table_of
@@ -383,20 +383,11 @@ def _notify(
     targets: list[str],
     now: datetime,
 ) -> None:
-    recipients: list[str] = []
-    for target in targets:
-        if target == "manager":
-            managers = sorted(config.managers_of(offer.rep_id)) or list(config.admins)
-            recipients.extend(f"rep:{m}" for m in managers)
-        elif target.startswith("#") or (target[:1] in ("C", "G") and target.isupper()):
-            recipients.append(f"channel:{target}")
-        else:
-            recipients.append(f"rep:{target}")
-    for recipient in dict.fromkeys(recipients):
+    for recipient in notify_recipients(config, offer.rep_id, targets):
         enqueue_effect(
             session,
-            EscalationNotice(offer_id=offer.id, recipient=recipient, step=timer.payload),
-            key=f"timer:{timer.id}:notify:{recipient}",
+            EscalationNotice(offer_id=offer.id, recipient=recipient.key, step=timer.payload),
+            key=f"timer:{timer.id}:notify:{recipient.key}",
             later=True,
             now=now,
             lead_id=offer.lead_id,

@@ -16,6 +16,7 @@ from bot.slack.mrkdwn import Mrkdwn, md, mention
 from bot.views.card import lead_name
 from bot.views.escalation import escalation_blocks
 from bot.views.text import clock_time
+from routing.effects import Recipient
 from storage.models import Decision, Lead, Offer, OutboxItem
 from storage.outbox import Claimed
 
@@ -108,7 +109,7 @@ def escalation_candidates(rt: Runtime, offer: Offer, pool_id: str | None) -> lis
 
 def send_escalation_notice(rt: Runtime, item: Claimed) -> dict[str, Any]:
     offer_id = int(item.payload["offer_id"])
-    kind, _, target = str(item.payload["recipient"]).partition(":")
+    to = Recipient.parse(str(item.payload["recipient"]))
     with rt.db.session() as session:
         offer = session.get(Offer, offer_id)
         if offer is None:
@@ -128,7 +129,7 @@ def send_escalation_notice(rt: Runtime, item: Claimed) -> dict[str, Any]:
             can_open_claim=bool(rt.config.config.queues),
             outcome=None if offer.outcome == "pending" else f"Offer is now {offer.outcome}.",
         )
-    channel = rt.directory.slack_user_for(target) if kind == "rep" else target
+    channel = rt.directory.slack_user_for(to.target) if to.kind == "rep" else to.target
     found = already_posted(rt, item, channel)
     if found is not None:
         return found

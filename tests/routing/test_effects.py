@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.outbox.handlers import HANDLERS
+from routing.config.loader import parse_config
 from routing.effects import (
     AdminAlert,
     Effect,
@@ -18,6 +19,7 @@ from routing.effects import (
     PostOfferCard,
     PostQueueCard,
     PublishHome,
+    Recipient,
     Remind,
     SalesforceOwner,
     SalesforceScore,
@@ -28,6 +30,7 @@ from routing.effects import (
     UpdateQueueCard,
     parse,
 )
+from routing.sla import notify_recipients
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES: list[Effect] = [
@@ -84,3 +87,38 @@ def test_no_outbox_kind_is_spelled_outside_routing_effects() -> None:
         if spelled.search(line)
     ]
     assert found == []
+
+
+NOTIFY_CONFIG = """
+admins: [olga]
+reps:
+  - {id: alice, name: Alice, manager: maria}
+  - {id: bob, name: Bob}
+  - {id: maria, name: Maria}
+  - {id: olga, name: Olga}
+rules: [{name: All, assign: {rep: alice}}]
+"""
+
+
+def test_who_a_notify_step_reaches() -> None:
+    config = parse_config(NOTIFY_CONFIG)
+    got = notify_recipients(
+        config, "alice", ["manager", "#sales-leads", "C0123ABC", "bob", "maria"]
+    )
+    assert [r.key for r in got] == [
+        "rep:maria",
+        "channel:#sales-leads",
+        "channel:C0123ABC",
+        "rep:bob",
+    ]  # maria once, though named twice
+    # A rep without a manager: the admins are told instead.
+    assert [r.key for r in notify_recipients(config, "bob", ["manager"])] == ["rep:olga"]
+
+
+def test_recipient_keys_round_trip() -> None:
+    assert Recipient.parse("channel:#x") == Recipient("channel", "#x")
+    assert Recipient.parse(Recipient("rep", "a").key).target == "a"
+    assert EscalationNotice(1, "rep:maria", {}).to == Recipient("rep", "maria")
+    for bad in ("maria", "team:x", "rep:"):
+        with pytest.raises(ValueError):
+            Recipient.parse(bad)
