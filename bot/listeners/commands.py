@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 
+from bot.listeners.actor import actor
 from bot.listeners.errors import reported
 from bot.runtime import Runtime
 from bot.slash import SlashContext, dispatch
@@ -17,13 +18,14 @@ COMMAND = "/leads"
 def register(app: App, rt: Runtime) -> None:
     @app.command(COMMAND)
     @reported
-    def on_leads(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+    def on_leads(ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         ack()
         ctx = SlashContext(
             rt=rt,
             user_id=str(command.get("user_id", "")),
             channel_id=str(command.get("channel_id", "")),
             text=str(command.get("text", "")),
+            actor=actor(context),
         )
         reply = dispatch(ctx)
         respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.home.refresh import request_home_refresh
+from bot.listeners.actor import actor
 from bot.listeners.errors import reported
 from bot.runtime import Runtime
 from bot.views.home import render_not_a_rep
@@ -18,12 +19,14 @@ from storage.dedupe import first_time
 def register(app: App, rt: Runtime) -> None:
     @app.event("app_home_opened")
     @reported
-    def on_app_home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+    def on_app_home_opened(
+        event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         # Events are acknowledged by Bolt before this runs (process_before_response=False).
         if event.get("tab", "home") != "home":
             return
-        user_id = str(event["user"])
-        rep_id = rt.directory.rep_for(user_id)
+        who = actor(context)
+        user_id, rep_id = who.slack_user_id, who.rep_id
         now = rt.clock.now()
         with rt.db.session() as session:
             # Slack retries an event it thinks we missed (X-Slack-Retry-Num): same event_id.

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.actions import ActionId, BlockId, OfferRef, ViewId, decode
+from bot.listeners.actor import actor
 from bot.listeners.errors import reported
 from bot.runtime import Runtime
 from bot.services import leads
@@ -88,24 +89,25 @@ def register(app: App, rt: Runtime) -> None:
             lead = session.get(Lead, offer.lead_id) if offer is not None else None
             return f"{lead.public_id} {lead_name(lead.fields)}" if lead is not None else "this lead"
 
-    def acting_rep(body: dict[str, Any]) -> str | None:
-        return rt.directory.rep_for(str(body["user"]["id"]))
-
     @app.action(ActionId.ACCEPT)
     @reported
-    def on_accept(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def on_accept(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
         ack()
         ref = decode(OfferRef, _action_value(body))
-        rep_id = acting_rep(body)
+        rep_id = actor(context).rep_id
         action = leads.accept(rt, ref.offer, rep_id) if rep_id else OfferAction("not_yours")
         reply(respond, body, client, action, ref)
 
     @app.action(ActionId.DECLINE)
     @reported
-    def on_decline(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def on_decline(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
         ack()
         ref = decode(OfferRef, _action_value(body))
-        rep_id = acting_rep(body)
+        rep_id = actor(context).rep_id
         check = check_open(ref.offer, rep_id)
         if check is not None:
             reply(respond, body, client, check, ref)
@@ -122,9 +124,11 @@ def register(app: App, rt: Runtime) -> None:
 
     @app.view(ViewId.DECLINE_REASON)
     @reported
-    def on_decline_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def on_decline_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+    ) -> None:
         ref = decode(OfferRef, view.get("private_metadata"))
-        rep_id = acting_rep(body)
+        rep_id = actor(context).rep_id
         reason = reason_from_state(view.get("state", {}).get("values", {}))
         if reason is None:
             ack(response_action="errors", errors={BlockId.REASON: "Pick a reason."})

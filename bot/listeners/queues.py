@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 
 from bot.actions import ActionId, LeadRef, decode
-from bot.errors import NotARep, RepNotInSlack
+from bot.errors import RepNotInSlack
+from bot.listeners.actor import actor
 from bot.listeners.errors import reported
 from bot.runtime import Runtime
 from bot.services import leads
@@ -18,13 +19,10 @@ from bot.slack.mrkdwn import Mrkdwn, md, mention
 def register(app: App, rt: Runtime) -> None:
     @app.action(ActionId.CLAIM)
     @reported
-    def on_claim(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def on_claim(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         ack()
         ref = decode(LeadRef, (body.get("actions") or [{}])[0].get("value"))
-        user_id = str(body["user"]["id"])
-        rep_id = rt.directory.rep_for(user_id)
-        if rep_id is None:
-            raise NotARep(user_id)
+        rep_id = actor(context).require()
         result = leads.claim(rt, ref.lead, rep_id)
         if result.status == "claimed":
             public_id = result.lead.public_id if result.lead else "The lead"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.errors import NotARep, UserFacingError
+from bot.actor import Actor
+from bot.errors import UserFacingError
 from bot.runtime import Runtime
 from bot.slack.mrkdwn import Mrkdwn
 from storage.leads import find_lead
@@ -18,13 +19,12 @@ class SlashContext:
     user_id: str
     channel_id: str
     text: str
+    actor: Actor | None = None  # set by the actor middleware; else looked up here
 
     def rep(self) -> str:
         """The caller's rep id; NotARep when they are not in routing.yml."""
-        rep_id = self.rt.directory.rep_for(self.user_id)
-        if rep_id is None:
-            raise NotARep(self.user_id)
-        return rep_id
+        who = self.actor or Actor(self.user_id, self.rt.directory.rep_for)
+        return who.require()
 
 
 @dataclass(frozen=True)
