@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
 
 from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
 
 from bot.commands import COMMANDS
-from bot.logging_setup import LOG_FORMATS, configure_logging
-from bot.settings import SettingsError
+from bot.logging_setup import configure_logging
+from bot.settings import SettingsError, log_format_from_env
 from storage.db import DatabaseUrlError, database_error_message, default_database_url
 
 log = logging.getLogger(__name__)
@@ -31,9 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    fmt = os.environ.get("LEADROUTER_LOG_FORMAT") or "json"
-    if fmt not in LOG_FORMATS:
-        print(f"LEADROUTER_LOG_FORMAT: expected 'json' or 'text', got {fmt!r}", file=sys.stderr)
+    try:
+        fmt = log_format_from_env()
+    except SettingsError as err:
+        print(err, file=sys.stderr)
         return 2
     configure_logging(logging.DEBUG if args.verbose else logging.INFO, fmt=fmt)
     try:

@@ -107,9 +107,6 @@ class TextFormatter(logging.Formatter):
         return line
 
 
-LOG_FORMATS = ("json", "text")
-
-
 def configure_logging(level: int = logging.INFO, *, stream: Any = None, fmt: str = "json") -> None:
     """Every log line, ours and the libraries' (uvicorn's included), through one handler."""
     handler = logging.StreamHandler(stream or sys.stderr)

@@ -207,6 +207,15 @@ SECRETS = frozenset(
 SECRET_FIELDS = SECRETS - {"database_url"}
 
 
+def log_format_from_env(env: Mapping[str, str] | None = None) -> str:
+    """LEADROUTER_LOG_FORMAT (or its _FILE) alone: logging is set up before a command
+    reads the rest of its settings."""
+    e = os.environ if env is None else env
+    var = ENV["log_format"]
+    only = {k: v for k, v in e.items() if k in (var, f"{var}_FILE")}
+    return Settings.checked(**read_environment(only)).log_format
+
+
 def read_environment(env: Mapping[str, str]) -> dict[str, Any]:
     """Field values from ``env``: empty means unset; ``NAME_FILE`` reads ``NAME`` from a file."""
     values: dict[str, Any] = {}

@@ -94,7 +94,3 @@ def offer_transition(outcome: str, event: OfferEvent) -> OfferOutcome:
         return OFFER_TRANSITIONS[(OfferOutcome(outcome), event)]
     except (KeyError, ValueError):
         raise IllegalTransition("offer", outcome, event) from None
-
-
-def is_open(outcome: str) -> bool:
-    return outcome == OfferOutcome.PENDING

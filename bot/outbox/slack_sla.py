@@ -16,7 +16,7 @@ from bot.slack.mrkdwn import Mrkdwn, md, mention
 from bot.views.card import lead_name
 from bot.views.escalation import escalation_blocks
 from bot.views.text import clock_time
-from routing.effects import Recipient
+from routing.effects import EscalationNotice, parse
 from storage.models import Decision, Lead, Offer, OutboxItem
 from storage.outbox import Claimed
 
@@ -108,8 +108,9 @@ def escalation_candidates(rt: Runtime, offer: Offer, pool_id: str | None) -> lis
 
 
 def send_escalation_notice(rt: Runtime, item: Claimed) -> dict[str, Any]:
-    offer_id = int(item.payload["offer_id"])
-    to = Recipient.parse(str(item.payload["recipient"]))
+    notice = parse(item.kind, item.payload)  # the stored row, typed again
+    assert isinstance(notice, EscalationNotice)
+    offer_id, to = notice.offer_id, notice.to
     with rt.db.session() as session:
         offer = session.get(Offer, offer_id)
         if offer is None:

@@ -20,7 +20,9 @@ from bot.views.text import cut
 
 def decline_modal(offer: OfferRef, *, lead_label: str, reasons: list[str]) -> View:
     options = [
-        Option(text=PlainTextObject(text=cut(r, 75)), value=cut(r, 150)) for r in reasons[:100]
+        # The label is text (escaped); the value is data Slack hands back as the reason.
+        Option(text=PlainTextObject(text=cut(r, 75)), value=r[:150])
+        for r in reasons[:100]
     ]
     return View(
         type="modal",

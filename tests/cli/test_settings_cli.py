@@ -32,7 +32,10 @@ def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
             {"SLACK_BOT_TOKEN_FILE": "/nonexistent/token"},
             "SLACK_BOT_TOKEN_FILE: cannot read /nonexistent/token",
         ),
-        ({"LEADROUTER_LOG_FORMAT": "xml"}, "LEADROUTER_LOG_FORMAT: expected 'json' or 'text'"),
+        (
+            {"LEADROUTER_LOG_FORMAT": "xml"},
+            "LEADROUTER_LOG_FORMAT: input should be 'json' or 'text'",
+        ),
     ],
 )
 def test_run_with_a_bad_variable_prints_one_line(env: dict[str, str], line: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -13,19 +12,10 @@ from storage.db import Database
 from storage.models import Event, OutboxItem, SalesforceUser
 from tests.e2e.harness import Stack
 from tests.salesforce.harness import SF_CONFIG, salesforce_stack, sf
+from tests.salesforce.harness import wait_until as _wait
 from tests.salesforce_emulator import SalesforceEmulator
 
 __all__ = ["sf"]
-
-
-def _wait(predicate: Callable[[], Any], timeout: float = 15) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def _accept(stack: Stack, user: str = "U_ALICE") -> dict[str, Any]:

@@ -4,8 +4,6 @@ who cannot be reached in Slack."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 from bot.services import leads
@@ -13,6 +11,7 @@ from storage.db import Database
 from storage.leads import find_lead
 from tests.e2e.harness import CONFIG
 from tests.salesforce.harness import salesforce_stack, sf
+from tests.salesforce.harness import wait_until as _wait
 from tests.salesforce_emulator import SalesforceEmulator
 
 __all__ = ["sf"]
@@ -29,16 +28,6 @@ sla:
     accept_within: 1s
     escalate: [{after: 0s, reassign: next}]
 """
-
-
-def _wait(predicate: Callable[[], Any], timeout: float = 15) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def _owners(sf: SalesforceEmulator, lead_id: str) -> list[str]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -130,3 +131,14 @@ def salesforce_stack(
 
 def records_path() -> Path:
     return RECORDS
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 15) -> Any:
+    """``predicate()`` once it is truthy; AssertionError after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")

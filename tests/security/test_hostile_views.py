@@ -203,3 +203,12 @@ _ALPHABET = st.sampled_from([*list("<>&!@#|^ abcU1:/.;`*_~\n"), "&lt;", "&amp;",
 def test_no_live_token_from_random_text(value: str) -> None:
     for name, rendered in everything(value):
         assert problems(_dict(rendered), users=USERS, link_prefixes=SF) == [], name
+
+
+def test_a_decline_reason_comes_back_as_written() -> None:
+    # Only the label is text for Slack; the value is handed back as the stored reason.
+    reason = "Wrong segment & <region>"
+    view = decline_modal(OfferRef(offer=3), lead_label="x", reasons=[reason]).to_dict()
+    option = view["blocks"][1]["element"]["options"][0]
+    assert option["text"]["text"] == "Wrong segment &amp; &lt;region&gt;"
+    assert option["value"] == reason
