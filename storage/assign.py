@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, lazyload
 from routing.decision import Decision
 from routing.effects import PostOfferCard, PostQueueCard, UnroutedAlert
 from routing.engine import Router
-from routing.lifecycle import LeadEvent, OfferOutcome, lead_transition
 from routing.roster import RepLoad, Roster
+from routing.states import LeadEvent, OfferOutcome, lead_transition
 from storage.events import record_event
 from storage.ladder import LadderPlan, plan_ladder
 from storage.locking import for_update, insert_ignore

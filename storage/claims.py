@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from routing.effects import UpdateQueueCard
-from routing.lifecycle import LeadEvent, LeadState, OfferOutcome, lead_transition
+from routing.states import LeadEvent, LeadState, OfferOutcome, lead_transition
 from storage.events import record_event
 from storage.locking import for_update
 from storage.models import Lead, Offer

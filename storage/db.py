@@ -18,7 +18,7 @@ from sqlalchemy import URL, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-import storage.deferred  # noqa: F401  (registers the commit hook that writes deferred rows)
+from storage import deferred
 
 DEFAULT_SQLITE_PATH = Path("var") / "leadrouter.db"
 # session.info key set by storage.outbox when a transaction queues a side effect.
@@ -143,6 +143,7 @@ class Database:
         self.url = url or default_database_url()
         self.engine = make_engine(self.url, **engine_kwargs)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        deferred.install(self.sessionmaker)
         # Called after a transaction that queued outbox rows commits (the worker's wake-up):
         # never before the rows are visible, never after a rollback.
         self.after_outbox_commit: list[Callable[[], None]] = []

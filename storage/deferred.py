@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Table, event, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 _KEY = "leadrouter.deferred"
 
@@ -70,12 +70,9 @@ def discard_deferred(session: Session) -> None:
     session.info.pop(_KEY, None)
 
 
-@event.listens_for(Session, "before_commit")
-def _before_commit(session: Session) -> None:
-    write_deferred(session)
-
-
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    # Only the outermost transaction's rollback: no hot path defers inside a SAVEPOINT.
-    discard_deferred(session)
+def install(sessions: sessionmaker[Session]) -> None:
+    """Write deferred rows just before each of these sessions commits, drop them on
+    rollback (only the outermost one: no hot path defers inside a SAVEPOINT). Hooked
+    on the Database's own sessionmaker, not on every SQLAlchemy session in the process."""
+    event.listen(sessions, "before_commit", write_deferred)
+    event.listen(sessions, "after_rollback", discard_deferred)

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, lazyload
 from routing.config.models import RoutingConfig, SlaPolicy
 from routing.effects import EscalationNotice, PostQueueCard, Remind, SlaAlert, UpdateOfferCard
 from routing.engine import Router
-from routing.lifecycle import LeadEvent, OfferEvent, lead_transition
 from routing.sla import LadderStep, ladder, notify_recipients, offer_deadline
+from routing.states import LeadEvent, OfferEvent, lead_transition
 from storage.events import record_event
 from storage.locking import for_update
 from storage.models import Decision, Lead, Offer, Timer, table_of

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from routing.effects import UpdateOfferCard
-from routing.lifecycle import (
+from routing.states import (
     LeadEvent,
     OfferEvent,
     OfferOutcome,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from routing.effects import UpdateOfferCard, UpdateQueueCard
 from routing.engine import Router
-from routing.lifecycle import OfferEvent
+from routing.states import OfferEvent
 from storage.assign import create_offer
 from storage.events import record_event
 from storage.locking import for_update

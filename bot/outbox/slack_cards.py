@@ -21,7 +21,7 @@ from bot.salesforce.writeback import enqueue_for_new_offer
 from bot.slack.errors import classify
 from bot.slack.mrkdwn import md
 from bot.views.card import CardData, render_offer_card
-from routing.lifecycle import OfferEvent
+from routing.states import OfferEvent
 from storage.assign import route_lead
 from storage.models import Decision, Lead, Offer, OutboxItem, SlackUser
 from storage.offers import end_offer, lock_offer, record_card

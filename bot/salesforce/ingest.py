@@ -23,8 +23,8 @@ from bot.salesforce.problems import outbox_semantics, require_client, tell_admin
 from bot.salesforce.soql import parse_stamp
 from bot.services.leads import Ingested, ingest_lead, match_fields, route
 from routing.effects import FetchSalesforceLead
-from routing.lifecycle import LeadEvent, LeadState, lead_transition
 from routing.normalize import normalize_lead, salesforce_to_raw
+from routing.states import LeadEvent, LeadState, lead_transition
 from storage.events import record_event
 from storage.leads import store_lead
 from storage.locking import for_update

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from routing.lifecycle import (
+from routing.states import (
     LEAD_TRANSITIONS,
     OFFER_TRANSITIONS,
     IllegalTransition,
