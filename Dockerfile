@@ -10,6 +10,7 @@ RUN /opt/leadrouter/bin/pip install -r /tmp/runtime.txt
 WORKDIR /src
 COPY pyproject.toml README.md LICENSE ./
 COPY bot bot
+COPY lifecycle lifecycle
 COPY routing routing
 COPY storage storage
 COPY slack_emulator slack_emulator

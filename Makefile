@@ -29,7 +29,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy routing storage bot slack_emulator
+	$(BIN)/mypy routing lifecycle storage bot slack_emulator
 
 format: $(STAMP)
 	$(BIN)/ruff format .

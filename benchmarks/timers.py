@@ -1,7 +1,7 @@
 """SLA timer benchmark: 10,000 real ladder steps falling due within 60 s.
 
 Setup (in bulk, before the clock starts): leads and pending offers with their SLA ladder
-started by ``storage.ladder.start_ladder`` -- the production code path, so each offer has
+started by ``lifecycle.sla_plan.start_ladder`` -- the production code path, so each offer has
 its snapshot and one timer row per step (remind, notify manager, reassign next). Offers
 are spread so that their steps fall due uniformly over the window.
 
@@ -43,8 +43,8 @@ from bot.config_store import ConfigStore
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.sla.runner import fire_due_timers
+from lifecycle.sla_plan import start_ladder
 from storage.db import Database
-from storage.ladder import start_ladder
 from storage.migrate import upgrade
 from storage.models import Event, Lead, Offer, OutboxItem, Timer
 

@@ -376,3 +376,16 @@ def notify_recipients(config: RoutingConfig, rep_id: str, targets: list[str]) ->
         else:
             found.append(Recipient("rep", target))
     return list(dict.fromkeys(found))
+
+
+def fallback_queue(config: RoutingConfig, snapshot: Mapping[str, Any], rep_id: str) -> str | None:
+    """Where a lead goes after too many reassignments (``snapshot`` is the offer's
+    ladder snapshot): the ladder's own claim queue, else a queue the rep belongs to,
+    else the first queue; None when the config has no queue."""
+    for step in snapshot.get("policy", {}).get("escalate", []):
+        if step.get("open_claim"):
+            return str(step["open_claim"])
+    for queue_id in config.queues:
+        if rep_id in config.queue_member_ids(queue_id):
+            return queue_id
+    return next(iter(config.queues), None)

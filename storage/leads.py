@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from storage.events import record_event
+from storage.locking import for_update
 from storage.models import LEAD_ID_OFFSET, Lead
 
 _SHORT_ID = re.compile(r"^(?:L-)?(\d+)$", re.IGNORECASE)
@@ -119,3 +120,16 @@ def store_lead(
         return StoredLead(found, created=False)
     record_event(session, lead_id=lead.id, kind="lead.received", at=received_at, source=source)
     return StoredLead(lead, created=True)
+
+
+def lock_lead(session: Session, lead_id: int) -> Lead:
+    """The lead, row-locked and re-read; not its offers and decisions (loaded when
+    asked for): routing needs the row, and loading a lead's whole history made every
+    re-route pay for it."""
+    stmt = (
+        select(Lead)
+        .where(Lead.id == lead_id)
+        .options(lazyload(Lead.offers), lazyload(Lead.decisions))
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(for_update(session, stmt)).one()

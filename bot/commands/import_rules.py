@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from routing.config.validate import validate_text
+from routing.config.loader import validate_text
 from routing.salesforce_rules import QueueInfo, import_rules, parse_queue
 
 _KEY_COLUMNS = ("salesforce", "salesforce_user", "username", "assigned_to", "name", "queue_name")

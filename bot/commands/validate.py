@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from routing.config.validate import validate_file
+from routing.config.loader import validate_file
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -16,8 +16,8 @@ from bot.services import leads
 from bot.slack.mrkdwn import Mrkdwn, md, mention
 from bot.views.card import lead_name
 from bot.views.decline_modal import decline_modal, reason_from_state
+from lifecycle.offers import OfferAction
 from storage.models import Lead, Offer
-from storage.offers import OfferAction
 
 DONE_BEFORE = {
     "accepted": Mrkdwn("You already accepted this lead."),

@@ -21,10 +21,11 @@ from bot.salesforce.writeback import enqueue_for_new_offer
 from bot.slack.errors import classify
 from bot.slack.mrkdwn import md
 from bot.views.card import CardData, render_offer_card
+from lifecycle.assign import route_lead
+from lifecycle.offers import end_offer
 from routing.states import OfferEvent
-from storage.assign import route_lead
 from storage.models import Decision, Lead, Offer, OutboxItem, SlackUser
-from storage.offers import end_offer, lock_offer, record_card
+from storage.offers import lock_offer, record_card
 from storage.outbox import Claimed
 
 # Slack's answers to a DM whose user is gone: pass the lead on instead of retrying.

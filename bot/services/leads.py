@@ -14,19 +14,19 @@ from bot.home.refresh import request_home_refresh, request_lead_home_refresh
 from bot.home.team import home_audience
 from bot.runtime import Runtime
 from bot.salesforce.writeback import enqueue_for_new_offer, enqueue_salesforce_writes
+from lifecycle.assign import RouteResult, route_lead
+from lifecycle.claims import ClaimResult, claim_lead
+from lifecycle.escalation import open_claim_now
+from lifecycle.offers import OfferAction, accept_offer, decline_offer
+from lifecycle.reassign import ReassignResult, reassign_lead
 from routing.effects import Remind
 from routing.normalize import normalize_lead
 from storage import presence
-from storage.assign import RouteResult, route_lead
-from storage.claims import ClaimResult, claim_lead
 from storage.events import record_event
-from storage.ladder import open_claim_now
 from storage.leads import store_lead
 from storage.locking import for_update
 from storage.models import Lead, Offer
-from storage.offers import OfferAction, accept_offer, decline_offer
 from storage.outbox import enqueue_effect
-from storage.reassign import ReassignResult, reassign_lead
 
 log = logging.getLogger(__name__)
 # A lead still `new` this long after arrival lost its routing to a crash: retry it.

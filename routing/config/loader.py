@@ -69,6 +69,20 @@ def collect_issues(text: str, source: str = "routing.yml") -> list[ConfigIssue]:
     return _parse(text, source)[1]
 
 
+def validate_text(text: str, source: str = "routing.yml") -> list[ConfigIssue]:
+    """Every issue of a config text; empty when it loads. Never raises for bad input."""
+    return collect_issues(text, source)
+
+
+def validate_file(path: str | FsPath) -> list[ConfigIssue]:
+    """Every issue of a config file, including an unreadable file. Never raises for bad input."""
+    try:
+        text = read_config_text(path)
+    except ConfigError as exc:
+        return exc.issues
+    return validate_text(text, str(path))
+
+
 def _parse(text: str, source: str) -> tuple[RoutingConfig | None, list[ConfigIssue]]:
     doc = read_yaml(text, source)
     lines = doc.lines

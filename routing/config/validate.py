@@ -8,35 +8,16 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import timedelta
-from pathlib import Path as FsPath
 from typing import Any
 
-from routing.config.issues import ConfigError, ConfigIssue, Path
+from routing.config.issues import ConfigIssue, Path
 from routing.config.models import RoutingConfig, Target
 from routing.config.types import CHANNEL_ID_RE, CHANNEL_NAME_RE
 from routing.config.yamlsource import LineMap
 from routing.durations import format_duration
 from routing.normalize import country_code_for
 
-__all__ = ["check_config", "validate_file", "validate_text"]
-
-
-def validate_text(text: str, source: str = "routing.yml") -> list[ConfigIssue]:
-    """Every issue of a config text; empty when it loads. Never raises for bad input."""
-    from routing.config.loader import collect_issues  # the loader imports this module
-
-    return collect_issues(text, source)
-
-
-def validate_file(path: str | FsPath) -> list[ConfigIssue]:
-    """Every issue of a config file, including an unreadable file. Never raises for bad input."""
-    from routing.config.loader import read_config_text
-
-    try:
-        text = read_config_text(path)
-    except ConfigError as exc:
-        return exc.issues
-    return validate_text(text, str(path))
+__all__ = ["check_config"]
 
 
 def check_config(config: RoutingConfig, lines: LineMap | None = None) -> list[ConfigIssue]:

@@ -70,6 +70,6 @@ def test_wheel_installs_and_runs_without_dev_extras(tmp_path: Path) -> None:
     found = json.loads(report.stdout)
     assert found["failed"] == {}
     assert found["dev"] == [], "a dev-only package is installed without the dev extras"
-    assert {"bot", "routing", "storage", "slack_emulator"} <= set(found["tops"])
+    assert {"bot", "lifecycle", "routing", "storage", "slack_emulator"} <= set(found["tops"])
     assert "tests" not in found["tops"]
     assert found["imported"] > 100

@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from routing.config.loader import parse_config
-from routing.config.validate import validate_text
+from routing.config.loader import parse_config, validate_text
 from routing.engine import Router
 from routing.normalize import normalize_lead, salesforce_to_raw
 from routing.roster import Roster

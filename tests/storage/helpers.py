@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from lifecycle.assign import RouteResult, route_lead
 from routing.config import parse_config
 from routing.engine import Router
-from storage.assign import RouteResult, route_lead
 from storage.db import Database
 from storage.leads import store_lead
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from storage.claims import claim_lead
+from lifecycle.claims import claim_lead
+from lifecycle.offers import accept_offer, decline_offer
 from storage.db import Database
 from storage.models import Lead, Offer, OutboxItem
-from storage.offers import accept_offer, decline_offer
 from tests.storage.helpers import NOW, race, routed_lead
 
 LATER = NOW + timedelta(minutes=2)

@@ -86,7 +86,7 @@ def test_a_reminder_waits_for_its_card(db: Database) -> None:
     (perhaps by another replica right now) it is deferred, not posted on its own."""
     from bot.outbox.slack_sla import send_reminder
     from bot.outbox.worker import Defer
-    from storage.assign import route_lead
+    from lifecycle.assign import route_lead
     from tests.storage.helpers import router
 
     settings = Settings(database_url=db.url, slack_bot_token="xoxb-test")

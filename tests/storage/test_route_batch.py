@@ -1,4 +1,4 @@
-"""storage.assign.route_leads: several leads routed in one pass decide exactly as one
+"""lifecycle.assign.route_leads: several leads routed in one pass decide exactly as one
 route_lead after another would (rotation, loads, caps, exclusions), and write each
 kind of row once."""
 
@@ -12,12 +12,13 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from lifecycle.assign import route_lead, route_leads
+from lifecycle.offers import decline_offer
 from routing.config import parse_config
 from routing.engine import Router
-from storage.assign import lock_lead, route_lead, route_leads
 from storage.db import Database
+from storage.leads import lock_lead
 from storage.models import Event, Offer, OutboxItem, PoolState, Timer
-from storage.offers import decline_offer
 from tests.storage.helpers import NOW, new_lead, race
 
 CONFIG = """

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from lifecycle.assign import route_lead
 from routing.config import parse_config
 from routing.engine import Router
 from routing.roster import Roster
 from routing.strategies.weighted import pick_weighted
-from storage.assign import route_lead
 from storage.db import Database
 from storage.leads import store_lead
 from storage.models import Decision, Lead, Offer, PoolState

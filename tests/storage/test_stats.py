@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.reporting.stats import collect_stats
+from lifecycle.assign import route_lead
+from lifecycle.escalation import fire_batch
+from lifecycle.offers import accept_offer
 from routing.config import parse_config
 from routing.engine import Router
-from storage.assign import route_lead
 from storage.db import Database
-from storage.ladder import fire_batch
-from storage.offers import accept_offer
 from storage.timers import claim_due
 from tests.storage.helpers import NOW, new_lead
 from tests.storage.test_timers import ALL_DUE, CONFIG

@@ -8,19 +8,19 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-import storage.assign
+import lifecycle.escalation
 from bot.config_store import ConfigStore
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.sla.runner import fire_due_timers
+from lifecycle.assign import route_lead
+from lifecycle.escalation import Fired, fire_batch, fire_timer
+from lifecycle.offers import accept_offer
 from routing.config import parse_config
 from routing.engine import Router
-from storage.assign import route_lead
 from storage.db import Database
-from storage.ladder import Fired, fire_batch, fire_timer
 from storage.locking import for_update
 from storage.models import Event, Offer, OutboxItem, Timer
-from storage.offers import accept_offer
 from storage.timers import claim_due, claim_one
 from tests.storage.helpers import NOW, new_lead
 
@@ -209,14 +209,14 @@ def test_a_failing_step_backs_off_alone(db: Database, monkeypatch: pytest.Monkey
             select(Timer.id).where(Timer.offer_id == offers[1]).order_by(Timer.due_at.desc())
         ).first()
         bad_lead = session.scalars(select(Timer.lead_id).where(Timer.id == bad)).one()
-    real = storage.assign.route_leads
+    real = lifecycle.escalation.route_leads
 
     def flaky(session, router, leads, *args, **kwargs):  # type: ignore[no-untyped-def]
         if any(lead.id == bad_lead for lead in leads):  # re-routing this lead fails
             raise RuntimeError("boom")
         return real(session, router, leads, *args, **kwargs)
 
-    monkeypatch.setattr(storage.assign, "route_leads", flaky)
+    monkeypatch.setattr(lifecycle.escalation, "route_leads", flaky)
     assert fire_due_timers(rt) == 8
     assert timer_states(db, offers[0]) == [("remind", "done", 1)] + [("escalate", "done", 1)] * 2
     assert timer_states(db, offers[2]) == [("remind", "done", 1)] + [("escalate", "done", 1)] * 2

@@ -23,6 +23,12 @@ def test_dockerfile_copies_what_exists_and_runs_unprivileged() -> None:
     ]
     assert sources and all((REPO / s).exists() for s in sources), sources
     assert "requirements/runtime.txt" in sources  # installed from the lock
+    packages = {
+        d.name
+        for d in REPO.iterdir()
+        if (d / "__init__.py").exists() and d.name not in ("tests", "benchmarks")
+    }
+    assert packages <= set(sources), f"the image misses {sorted(packages - set(sources))}"
     assert re.search(r"^USER leadrouter$", text, re.M)
     assert "HEALTHCHECK" in text and "/readyz" in text
     for var in re.findall(r"^\s+(LEADROUTER_[A-Z_]+)=", text, re.M):

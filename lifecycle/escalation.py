@@ -1,8 +1,9 @@
-"""SLA ladders: scheduled onto an offer when it starts, fired step by step.
+"""SLA ladder steps as they fall due: remind, notify, reassign, open for claim.
 
-The ladder is computed once and snapshotted onto the offer (``offer.sla``) with a
-timer row per step, in the offer's own transaction: a config reload never changes a
-ladder already running, and a crash never loses a step.
+Each step runs from its timer row (claimed by one worker) inside one transaction with
+what it changes and the effects it queues: a crash re-runs the step whole or not at all,
+and an outbox key per intent keeps a re-run from repeating a message. The ladder itself
+was planned when the offer started (``lifecycle.sla_plan``).
 """
 
 from __future__ import annotations
@@ -13,18 +14,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, lazyload
 
-from routing.config.models import RoutingConfig, SlaPolicy
+from lifecycle.assign import route_leads
+from lifecycle.offers import end_offer
+from routing.config.models import RoutingConfig
 from routing.effects import EscalationNotice, PostQueueCard, Remind, SlaAlert, UpdateOfferCard
 from routing.engine import Router
-from routing.sla import LadderStep, ladder, notify_recipients, offer_deadline
+from routing.sla import LadderStep, fallback_queue, notify_recipients
 from routing.states import LeadEvent, OfferEvent, lead_transition
 from storage.events import record_event
 from storage.locking import for_update
-from storage.models import Decision, Lead, Offer, Timer, table_of
-from storage.offers import end_offer, lock_offer, lock_offers
+from storage.models import Decision, Lead, Offer, Timer
+from storage.offers import lock_offer, lock_offers
 from storage.outbox import enqueue_effect
 from storage.timers import (
     behind_earlier_steps,
@@ -33,65 +36,6 @@ from storage.timers import (
 )
 
 TIMED_OUT = "not accepted in time"
-
-
-@dataclass(frozen=True)
-class LadderPlan:
-    """A new offer's ladder: its deadline and snapshot (set on the offer before it is
-    inserted) and one timer row per step (inserted once the offer has its id)."""
-
-    deadline: datetime
-    snapshot: dict[str, Any]
-    steps: list[LadderStep]
-
-    def apply(self, offer: Offer) -> None:
-        offer.deadline = self.deadline
-        offer.sla = self.snapshot
-
-    def timer_rows(self, offer: Offer) -> list[dict[str, Any]]:
-        first_escalation = next((s.index for s in self.steps if s.kind == "escalate"), None)
-        return [
-            {
-                "key": f"offer:{offer.id}:step:{step.index}",
-                "kind": step.kind,
-                "lead_id": offer.lead_id,
-                "offer_id": offer.id,
-                "due_at": step.due,
-                "status": "pending",
-                "locked_until": None,
-                "attempts": 0,
-                "payload": {**step.to_dict(), "breach": step.index == first_escalation},
-                "fired_at": None,
-            }
-            for step in self.steps
-        ]
-
-
-def plan_ladder(
-    config: RoutingConfig, policy: SlaPolicy, rep_id: str, offered_at: datetime
-) -> LadderPlan:
-    rep = config.reps_by_id.get(rep_id)
-    hours = config.business_hours.get(rep.hours) if rep is not None and rep.hours else None
-    steps = ladder(policy, offered_at, hours)
-    snapshot = {
-        "policy": policy.model_dump(mode="json"),
-        "max_reassignments": config.max_reassignments_for(policy),
-        "ladder": [step.to_dict() for step in steps],
-    }
-    return LadderPlan(offer_deadline(policy, offered_at, hours), snapshot, steps)
-
-
-def start_ladder(
-    session: Session, config: RoutingConfig, policy: SlaPolicy, offer: Offer
-) -> dict[str, Any]:
-    """Deadline, snapshot and timers for a new offer (stored: it has its id); returns
-    the snapshot."""
-    plan = plan_ladder(config, policy, offer.rep_id, offer.offered_at)
-    plan.apply(offer)
-    rows = plan.timer_rows(offer)
-    if rows:
-        session.execute(insert(table_of(Timer)), rows)
-    return plan.snapshot
 
 
 @dataclass(frozen=True)
@@ -294,8 +238,6 @@ def _fire_moving(
     """Steps that move their lead on (reassign next, open claim), offers pending and
     locked, leads locked: run together, so the leads they re-route share one routing
     pass (one roster read, one lock per pool, one statement per kind of row)."""
-    from storage.assign import route_leads  # assign imports this module for new offers
-
     config = router.config
     reassigning = [(t, o, lead) for t, o, lead in items if _action(t).get("reassign") == "next"]
     timed_out = _timed_out_before(session, [(o, lead) for _, o, lead in reassigning])
@@ -363,7 +305,7 @@ def _over_limit(
     session: Session, router: Router, offer: Offer, lead: Lead, limit: int, now: datetime
 ) -> str:
     """Reassigned as often as allowed: open for claim (and tell admins), or unrouted."""
-    queue = _fallback_queue(router.config, offer)
+    queue = fallback_queue(router.config, offer.sla or {}, offer.rep_id)
     reason = f"{TIMED_OUT}; reassignment limit ({limit}) reached"
     if queue is None:
         _end_offer(session, offer, now, reason)
@@ -446,18 +388,6 @@ def _open_claim(
     return f"open claim in {queue}"
 
 
-def _fallback_queue(config: RoutingConfig, offer: Offer) -> str | None:
-    """Where a lead goes after too many reassignments: the ladder's own claim queue,
-    else a queue the rep belongs to, else the first queue."""
-    for step in (offer.sla or {}).get("policy", {}).get("escalate", []):
-        if step.get("open_claim"):
-            return str(step["open_claim"])
-    for queue_id in config.queues:
-        if offer.rep_id in config.queue_member_ids(queue_id):
-            return queue_id
-    return next(iter(config.queues), None)
-
-
 def _alert_admins(
     session: Session, config: RoutingConfig, lead: Lead, now: datetime, text: str
 ) -> None:
@@ -482,7 +412,7 @@ def open_claim_now(
         return None
     lead = session.get(Lead, offer.lead_id)
     assert lead is not None
-    queue = _fallback_queue(router.config, offer)
+    queue = fallback_queue(router.config, offer.sla or {}, offer.rep_id)
     if queue is None:
         return None
     _open_claim(session, router, offer, lead, queue, now, f"opened by {by}")

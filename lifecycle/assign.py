@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
+from lifecycle.sla_plan import LadderPlan, plan_ladder
 from routing.decision import Decision
 from routing.effects import PostOfferCard, PostQueueCard, UnroutedAlert
 from routing.engine import Router
 from routing.roster import RepLoad, Roster
 from routing.states import LeadEvent, OfferOutcome, lead_transition
 from storage.events import record_event
-from storage.ladder import LadderPlan, plan_ladder
-from storage.locking import for_update, insert_ignore
+from storage.leads import lock_lead
 from storage.models import Decision as DecisionRow
-from storage.models import Lead, Offer, PoolState, Timer, table_of
+from storage.models import Lead, Offer, Timer, table_of
 from storage.outbox import enqueue_effect
 from storage.roster import add_offers, load_exclusions, load_loads, load_roster, loads_matter
+from storage.rotation import lock_pools, store_rotation
 
 ROUTABLE_STATES = ("new", "offered")
 # Bound on re-reading locked pool rows when a decision moves to another pool.
@@ -33,32 +34,6 @@ class RouteResult:
     decision: Decision | None
     offer_id: int | None = None
     skipped: str | None = None
-
-
-def _lock_pools(
-    session: Session, pool_ids: Collection[str], now: datetime
-) -> dict[str, Mapping[str, Any]]:
-    """Lock these pools' rotation rows (created on first use), in pool order, in one
-    statement; their state as locked."""
-    ids = sorted(pool_ids)
-    stmt = for_update(
-        session,
-        select(PoolState.pool_id, PoolState.state)
-        .where(PoolState.pool_id.in_(ids))
-        .order_by(PoolState.pool_id),
-    )
-    states: dict[str, Mapping[str, Any]] = dict(session.execute(stmt).all())
-    missing = [pool_id for pool_id in ids if pool_id not in states]
-    for pool_id in missing:
-        insert_ignore(
-            session,
-            PoolState.__table__,
-            {"pool_id": pool_id, "state": {}, "version": 0, "updated_at": now},
-            key="pool_id",
-        )
-    if missing:
-        states.update(session.execute(stmt).all())
-    return states
 
 
 def decide_many(
@@ -86,7 +61,7 @@ def decide_many(
         wanted = {d.pool for d in decisions if d.pool is not None} - locked
         if not wanted:
             return decisions
-        states = _lock_pools(session, wanted, now)
+        states = lock_pools(session, wanted, now)
         locked |= wanted
         fresh = reps
         if reload_loads:
@@ -122,19 +97,6 @@ def _decide_in_memory(
             add_offers(reps_now, [(decision.assignee, now)])
         decisions.append(decision)
     return decisions
-
-
-def lock_lead(session: Session, lead_id: int) -> Lead:
-    """The lead, row-locked and re-read; not its offers and decisions (loaded when
-    asked for): routing needs the row, and loading a lead's whole history made every
-    re-route pay for it."""
-    stmt = (
-        select(Lead)
-        .where(Lead.id == lead_id)
-        .options(lazyload(Lead.offers), lazyload(Lead.decisions))
-        .execution_options(populate_existing=True)
-    )
-    return session.scalars(for_update(session, stmt)).one()
 
 
 def route_lead(
@@ -196,7 +158,7 @@ def route_leads(
     rows = [_decision_row(lead, d, now) for lead, d in zip(todo, decisions, strict=True)]
     session.add_all(rows)
     session.flush()
-    _store_rotation(session, decisions, now)
+    store_rotation(session, decisions, now)
     to_offer: list[tuple[Lead, DecisionRow, str]] = []
     for lead, decision, row in zip(todo, decisions, rows, strict=True):
         lead.routed_at = lead.routed_at or now
@@ -248,21 +210,6 @@ def _decision_row(lead: Lead, decision: Decision, now: datetime) -> DecisionRow:
         trace=decision.trace,
         config_version=decision.config_version,
     )
-
-
-def _store_rotation(session: Session, decisions: Sequence[Decision], now: datetime) -> None:
-    """Each pool's rotation row gets the state its last decision left (locked since)."""
-    final: dict[str, tuple[Mapping[str, Any], int]] = {}
-    for decision in decisions:
-        if decision.pool is not None and decision.pool_state is not None:
-            count = final[decision.pool][1] if decision.pool in final else 0
-            final[decision.pool] = (decision.pool_state, count + 1)
-    for pool_id, (state, count) in final.items():
-        session.execute(
-            update(PoolState)
-            .where(PoolState.pool_id == pool_id)
-            .values(state=state, version=PoolState.version + count, updated_at=now)
-        )
 
 
 def _unrouted(

@@ -9,14 +9,15 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lifecycle.assign import create_offer
+from lifecycle.offers import end_offer
 from routing.effects import UpdateOfferCard, UpdateQueueCard
 from routing.engine import Router
 from routing.states import OfferEvent
-from storage.assign import create_offer
 from storage.events import record_event
 from storage.locking import for_update
-from storage.models import Decision, Lead, Offer
-from storage.offers import end_offer
+from storage.models import Decision, Lead
+from storage.offers import pending_offer
 from storage.outbox import enqueue_effect
 
 Status = Literal["reassigned", "same_rep", "unknown"]
@@ -45,9 +46,7 @@ def reassign_lead(
     lead = session.scalars(for_update(session, stmt)).first()
     if lead is None:
         return ReassignResult("unknown")
-    pending = session.scalars(
-        select(Offer).where(Offer.lead_id == lead.id, Offer.outcome == "pending")
-    ).first()
+    pending = pending_offer(session, lead.id)
     current = pending.rep_id if pending is not None else lead.assignee
     if current == to_rep:
         return ReassignResult("same_rep", lead, previous=current)
