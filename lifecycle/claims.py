@@ -21,8 +21,10 @@ ClaimStatus = Literal["claimed", "already_claimed", "not_queued", "unknown"]
 
 @dataclass(frozen=True)
 class ClaimResult:
+    """Plain values, safe to read once the transaction has ended."""
+
     status: ClaimStatus
-    lead: Lead | None = None
+    public_id: str | None = None
     owner: str | None = None
 
 
@@ -34,8 +36,8 @@ def claim_lead(session: Session, lead_id: int, rep_id: str, now: datetime) -> Cl
         return ClaimResult("unknown")
     if lead.state != LeadState.QUEUED:
         if lead.assignee:
-            return ClaimResult("already_claimed", lead, lead.assignee)
-        return ClaimResult("not_queued", lead)
+            return ClaimResult("already_claimed", lead.public_id, lead.assignee)
+        return ClaimResult("not_queued", lead.public_id)
     lead.state = lead_transition(lead.state, LeadEvent.CLAIM)
     lead.assignee = rep_id
     lead.accepted_at = now
@@ -60,4 +62,4 @@ def claim_lead(session: Session, lead_id: int, rep_id: str, now: datetime) -> Cl
         now=now,
         lead_id=lead.id,
     )
-    return ClaimResult("claimed", lead, rep_id)
+    return ClaimResult("claimed", lead.public_id, rep_id)

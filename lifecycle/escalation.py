@@ -417,3 +417,19 @@ def open_claim_now(
         return None
     _open_claim(session, router, offer, lead, queue, now, f"opened by {by}")
     return queue
+
+
+def nudge_rep(session: Session, offer_id: int, *, by: str, now: datetime) -> bool:
+    """A manager's Nudge: remind the rep of a pending offer again; False if not pending."""
+    offer = session.get(Offer, offer_id)
+    if offer is None or offer.outcome != "pending":
+        return False
+    enqueue_effect(
+        session,
+        Remind(offer_id=offer_id, by=by),
+        key=f"offer:{offer_id}:nudge:{now.isoformat()}",
+        now=now,
+        lead_id=offer.lead_id,
+    )
+    record_event(session, lead_id=offer.lead_id, kind="sla.nudged", at=now, actor=by)
+    return True

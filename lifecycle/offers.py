@@ -27,6 +27,20 @@ Status = Literal["accepted", "declined", "not_yours", "not_pending", "unknown"]
 
 
 @dataclass(frozen=True)
+class Answer:
+    """What became of a rep's answer to an offer, as plain values: safe to read once the
+    transaction has ended (listeners get this, never the rows)."""
+
+    status: Status
+    outcome: str | None = None  # the offer's outcome now (why a late click changed nothing)
+    rep_id: str | None = None  # whom the offer was made to
+
+    @property
+    def changed(self) -> bool:
+        return self.status in ("accepted", "declined")
+
+
+@dataclass(frozen=True)
 class OfferAction:
     status: Status
     offer: Offer | None = None
@@ -35,6 +49,12 @@ class OfferAction:
     @property
     def changed(self) -> bool:
         return self.status in ("accepted", "declined")
+
+    def answer(self) -> Answer:
+        offer = self.offer
+        if offer is None:
+            return Answer(self.status)
+        return Answer(self.status, str(offer.outcome), offer.rep_id)
 
 
 def _load(session: Session, offer_id: int, rep_id: str) -> OfferAction | Offer:

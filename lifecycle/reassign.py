@@ -1,4 +1,5 @@
-"""Manual reassignment by a manager or admin: revoke what is open, offer to the new rep."""
+"""Moving a lead on: a manager or admin reassigns it (revoke what is open, offer to the
+new rep), or the bot passes over a rep Slack cannot reach."""
 
 from __future__ import annotations
 
@@ -9,15 +10,15 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lifecycle.assign import create_offer
-from lifecycle.offers import end_offer
+from lifecycle.assign import RouteResult, create_offer, route_lead
+from lifecycle.offers import OfferAction, decline_offer, end_offer
 from routing.effects import UpdateOfferCard, UpdateQueueCard
 from routing.engine import Router
-from routing.states import OfferEvent
+from routing.states import OfferEvent, OfferOutcome
 from storage.events import record_event
 from storage.locking import for_update
 from storage.models import Decision, Lead
-from storage.offers import pending_offer
+from storage.offers import lock_offer, pending_offer
 from storage.outbox import enqueue_effect
 
 Status = Literal["reassigned", "same_rep", "unknown"]
@@ -25,8 +26,10 @@ Status = Literal["reassigned", "same_rep", "unknown"]
 
 @dataclass(frozen=True)
 class ReassignResult:
+    """Plain values, safe to read once the transaction has ended."""
+
     status: Status
-    lead: Lead | None = None
+    public_id: str | None = None
     offer_id: int | None = None
     previous: str | None = None
 
@@ -49,7 +52,7 @@ def reassign_lead(
     pending = pending_offer(session, lead.id)
     current = pending.rep_id if pending is not None else lead.assignee
     if current == to_rep:
-        return ReassignResult("same_rep", lead, previous=current)
+        return ReassignResult("same_rep", lead.public_id, previous=current)
     note = f"reassigned by {by}" + (f": {reason}" if reason else "")
     if pending is not None:
         end_offer(session, pending, OfferEvent.REVOKE, now, reason=note)
@@ -94,4 +97,45 @@ def reassign_lead(
         reason=reason,
     )
     offer = create_offer(session, router, lead, decision, to_rep, now)
-    return ReassignResult("reassigned", lead, offer.id, previous=current)
+    return ReassignResult("reassigned", lead.public_id, offer.id, previous=current)
+
+
+@dataclass(frozen=True)
+class PassedOver:
+    lead: Lead
+    to: str | None  # the rep or queue it went to next; None if unrouted
+    offer_id: int | None  # the new offer, if it went to a rep
+
+
+def pass_over(
+    session: Session, router: Router, offer_id: int, *, why: str, now: datetime
+) -> PassedOver | None:
+    """A rep who cannot be reached never sits on a lead: the pending offer is revoked
+    and the lead routed on, in one transaction; None if the offer is no longer pending."""
+    offer = lock_offer(session, offer_id)
+    if offer is None or offer.outcome != OfferOutcome.PENDING:
+        return None
+    end_offer(session, offer, OfferEvent.REVOKE, now, reason=why)
+    lead = session.get(Lead, offer.lead_id)
+    assert lead is not None
+    result = route_lead(session, router, lead.id, now, actor="delivery")
+    decision = result.decision
+    to = (decision.assignee or decision.queue) if decision is not None else None
+    return PassedOver(lead, to, result.offer_id)
+
+
+def decline_and_pass_on(
+    session: Session,
+    router: Router,
+    offer_id: int,
+    rep_id: str,
+    now: datetime,
+    *,
+    reason: str | None,
+) -> tuple[OfferAction, RouteResult | None]:
+    """The rep declines and the lead is routed on in the same transaction: it is never
+    without an owner or an open offer in between."""
+    action = decline_offer(session, offer_id, rep_id, now, reason=reason)
+    if not action.changed or action.lead is None:
+        return action, None
+    return action, route_lead(session, router, action.lead.id, now, actor=rep_id)

@@ -133,3 +133,15 @@ def lock_lead(session: Session, lead_id: int) -> Lead:
         .execution_options(populate_existing=True)
     )
     return session.scalars(for_update(session, stmt)).one()
+
+
+def stale_new_leads(session: Session, cutoff: datetime, *, limit: int) -> list[int]:
+    """Leads still ``new`` since before ``cutoff`` (their routing was interrupted),
+    locked, skipping those another replica is routing now."""
+    stmt = (
+        select(Lead.id)
+        .where(Lead.state == "new", Lead.received_at <= cutoff)
+        .order_by(Lead.id)
+        .limit(limit)
+    )
+    return list(session.scalars(for_update(session, stmt, skip_locked=True)))

@@ -21,8 +21,8 @@ from bot.crm_csv import read_crm_csv
 from bot.demo.feed import LiveFeed
 from bot.demo.reps import SimulatedReps
 from bot.demo.summary import collect, render
+from bot.process import BotService
 from bot.runtime import build_runtime
-from bot.service import BotService
 from bot.settings import Settings
 from routing.config.loader import ConfigError
 from routing.config.models import RoutingConfig

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.home.speed import local_midnight, todays_speed
-from bot.home.team import Team, team_of
 from bot.views.home import (
     MAX_LINES_SHOWN,
     MAX_PENDING_SHOWN,
@@ -21,6 +20,7 @@ from bot.views.home import (
     TeamHome,
 )
 from routing.config.models import RoutingConfig
+from routing.teams import Team, team_of
 from storage.models import LEAD_ID_OFFSET, Lead, Offer, RepPresence
 
 RECENT_ACCEPTED = 10

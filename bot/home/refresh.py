@@ -1,15 +1,13 @@
-"""Republishing App Home when the state behind it changes, through the outbox.
+"""Publishing App Home from the outbox (``lifecycle.home`` queues the requests).
 
-Each request is its own outbox row (``home:{rep}:{uuid}``): publishing is idempotent,
-so a re-run is harmless, and the handler skips a row when a newer publish for the
-same rep is still to come, so a burst of changes publishes once.
+Publishing is idempotent, so a re-run is harmless, and the handler skips a row when a
+newer publish for the same rep is still to come, so a burst of changes publishes once.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -17,71 +15,15 @@ from sqlalchemy.orm import Session
 
 from bot.errors import RepNotInSlack
 from bot.home.data import load_home
-from bot.home.team import home_audience, queue_audience
 from bot.outbox.worker import GiveUp
 from bot.runtime import Runtime
 from bot.views.home import render_home
-from routing.config.models import RoutingConfig
-from routing.effects import OutboxKind, PublishHome
-from storage.models import Lead, OutboxItem
-from storage.outbox import Claimed, enqueue_effect
+from lifecycle.home import home_key_prefix, request_home_refresh
+from routing.effects import OutboxKind
+from storage.models import OutboxItem
+from storage.outbox import Claimed
 
 KIND = OutboxKind.HOME_PUBLISH
-# Background refreshes wait this long: cards first, and bursts publish once.
-SETTLE = timedelta(seconds=1)
-
-
-def _prefix(rep_id: str) -> str:
-    return f"home:{rep_id}:"
-
-
-def request_home_refresh(
-    session: Session, rep_ids: Iterable[str], now: datetime, *, delay: timedelta = SETTLE
-) -> int:
-    """Queue a Home publish for each rep, in the caller's transaction; returns how many.
-
-    The publish waits ``delay`` so cards go out first and a burst of changes settles
-    into one publish; a user opening Home passes ``delay=timedelta(0)``.
-    """
-    count = 0
-    for rep_id in sorted(set(rep_ids)):
-        enqueue_effect(
-            session,
-            PublishHome(rep=rep_id),
-            key=f"{_prefix(rep_id)}{uuid.uuid4().hex}",
-            now=now,
-            delay=delay,
-        )
-        count += 1
-    return count
-
-
-def lead_audience(session: Session, config: RoutingConfig, lead_id: int) -> set[str]:
-    """Whose App Home shows this lead: every rep it was offered to, its assignee, their
-    managers and the admins; for a queued lead, the managers of the queue's members."""
-    lead = session.get(Lead, lead_id)
-    if lead is None:
-        return set()
-    reps = {offer.rep_id for offer in lead.offers}
-    if lead.assignee:
-        reps.add(lead.assignee)
-    audience = home_audience(config, reps)
-    if lead.queue_id:
-        audience |= queue_audience(config, lead.queue_id)
-    return audience
-
-
-def request_lead_home_refresh(
-    session: Session,
-    config: RoutingConfig,
-    lead_id: int,
-    now: datetime,
-    *,
-    delay: timedelta = SETTLE,
-) -> int:
-    """Refresh every Home that shows this lead, in the caller's transaction."""
-    audience = lead_audience(session, config, lead_id)
-    return request_home_refresh(session, audience, now, delay=delay)
 
 
 def superseded(session: Session, item: Claimed, rep_id: str, now: datetime) -> bool:
@@ -99,7 +41,7 @@ def superseded(session: Session, item: Claimed, rep_id: str, now: datetime) -> b
             OutboxItem.kind == KIND,
             OutboxItem.status == "pending",
             OutboxItem.id > item.id,
-            OutboxItem.key.startswith(_prefix(rep_id), autoescape=True),
+            OutboxItem.key.startswith(home_key_prefix(rep_id), autoescape=True),
         )
     )
     for payload, locked_until in newer:

@@ -9,37 +9,39 @@ from slack_bolt.context.respond import Respond
 
 from bot.actions import ActionId, LeadRef, decode
 from bot.errors import RepNotInSlack
-from bot.listeners.actor import actor
-from bot.listeners.errors import reported
-from bot.runtime import Runtime
+from bot.listeners.context import actor, runtime
+from bot.listeners.error_handler import reported
 from bot.services import leads
 from bot.slack.mrkdwn import Mrkdwn, md, mention
 
 
-def register(app: App, rt: Runtime) -> None:
-    @app.action(ActionId.CLAIM)
-    @reported
-    def on_claim(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-        ack()
-        ref = decode(LeadRef, (body.get("actions") or [{}])[0].get("value"))
-        rep_id = actor(context).require()
-        result = leads.claim(rt, ref.lead, rep_id)
-        if result.status == "claimed":
-            public_id = result.lead.public_id if result.lead else "The lead"
-            respond(
-                text=md("It's yours: {} is now assigned to you.", public_id),
-                response_type="ephemeral",
-                replace_original=False,
-            )
-            return
-        if result.status == "already_claimed" and result.owner is not None:
-            try:
-                owner = mention(rt.directory.slack_user_for(result.owner), result.owner)
-            except RepNotInSlack:
-                owner = mention(None, result.owner)
-            text = md("Already claimed by {}.", owner)
-        elif result.status == "unknown":
-            text = Mrkdwn("I can't find that lead any more.")
-        else:
-            text = Mrkdwn("This lead is no longer open for claim.")
-        respond(text=text, response_type="ephemeral", replace_original=False)
+@reported
+def on_claim(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    ack()
+    rt = runtime(context)
+    ref = decode(LeadRef, (body.get("actions") or [{}])[0].get("value"))
+    rep_id = actor(context).require()
+    result = leads.claim(rt, ref.lead, rep_id)
+    if result.status == "claimed":
+        public_id = result.public_id or "The lead"
+        respond(
+            text=md("It's yours: {} is now assigned to you.", public_id),
+            response_type="ephemeral",
+            replace_original=False,
+        )
+        return
+    if result.status == "already_claimed" and result.owner is not None:
+        try:
+            owner = mention(rt.directory.slack_user_for(result.owner), result.owner)
+        except RepNotInSlack:
+            owner = mention(None, result.owner)
+        text = md("Already claimed by {}.", owner)
+    elif result.status == "unknown":
+        text = Mrkdwn("I can't find that lead any more.")
+    else:
+        text = Mrkdwn("This lead is no longer open for claim.")
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def register(app: App) -> None:
+    app.action(ActionId.CLAIM)(on_claim)

@@ -11,21 +11,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import RepNotInSlack
-from bot.home.refresh import refresh_homes, request_home_refresh
-from bot.home.team import home_audience
+from bot.home.refresh import refresh_homes
 from bot.outbox.admin_alerts import enqueue_admin_alert
 from bot.outbox.recovery import CARD_EVENT, find_posted
 from bot.outbox.worker import Defer, GiveUp
 from bot.runtime import Runtime
-from bot.salesforce.writeback import enqueue_for_new_offer
 from bot.slack.errors import classify
 from bot.slack.mrkdwn import md
 from bot.views.card import CardData, render_offer_card
-from lifecycle.assign import route_lead
-from lifecycle.offers import end_offer
-from routing.states import OfferEvent
+from lifecycle.home import request_home_refresh
+from lifecycle.reassign import pass_over
+from lifecycle.salesforce_writes import enqueue_for_new_offer
+from routing.teams import home_audience
 from storage.models import Decision, Lead, Offer, OutboxItem, SlackUser
-from storage.offers import lock_offer, record_card
+from storage.offers import record_card
 from storage.outbox import Claimed
 
 # Slack's answers to a DM whose user is gone: pass the lead on instead of retrying.
@@ -181,22 +180,12 @@ def pass_on_unreachable(rt: Runtime, offer_id: int, problem: RepNotInSlack) -> d
     """A rep we cannot reach in Slack never sits on a lead: pass it on, tell admins."""
     now = rt.clock.now()
     with rt.db.session() as session:
-        offer = lock_offer(session, offer_id)
-        if offer is None or offer.outcome != "pending":
+        why = f"not reachable in Slack ({problem.error})"
+        passed = pass_over(session, rt.config.router, offer_id, why=why, now=now)
+        if passed is None:
             return {"skipped": "offer no longer pending"}
-        end_offer(
-            session,
-            offer,
-            OfferEvent.REVOKE,
-            now,
-            reason=f"not reachable in Slack ({problem.error})",
-        )
-        lead = session.get(Lead, offer.lead_id)
-        assert lead is not None
-        result = route_lead(session, rt.config.router, lead.id, now, actor="delivery")
         if rt.salesforce is not None:
-            enqueue_for_new_offer(session, rt.config.config, result.offer_id, now=now)
-        to = result.decision.assignee or result.decision.queue if result.decision else None
+            enqueue_for_new_offer(session, rt.config.config, passed.offer_id, now=now)
         enqueue_admin_alert(
             session,
             rt.config.config,
@@ -204,10 +193,10 @@ def pass_on_unreachable(rt: Runtime, offer_id: int, problem: RepNotInSlack) -> d
             text=md(
                 ":warning: {} Lead *{}* was passed on{}.",
                 problem,
-                lead.public_id,
-                f" to {to}" if to else "",
+                passed.lead.public_id,
+                f" to {passed.to}" if passed.to else "",
             ),
             now=now,
-            lead_id=lead.id,
+            lead_id=passed.lead.id,
         )
     return {"rerouted": True, "error": problem.error}

@@ -7,26 +7,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.errors import NotAQueueMember
-from bot.home.refresh import request_home_refresh, request_lead_home_refresh
-from bot.home.team import home_audience
 from bot.runtime import Runtime
-from bot.salesforce.writeback import enqueue_for_new_offer, enqueue_salesforce_writes
 from lifecycle.assign import RouteResult, route_lead
 from lifecycle.claims import ClaimResult, claim_lead
-from lifecycle.escalation import open_claim_now
-from lifecycle.offers import OfferAction, accept_offer, decline_offer
-from lifecycle.reassign import ReassignResult, reassign_lead
-from routing.effects import Remind
+from lifecycle.escalation import nudge_rep, open_claim_now
+from lifecycle.home import request_home_refresh, request_lead_home_refresh
+from lifecycle.offers import Answer, accept_offer
+from lifecycle.reassign import ReassignResult, decline_and_pass_on, reassign_lead
+from lifecycle.salesforce_writes import enqueue_for_new_offer, enqueue_salesforce_writes
 from routing.normalize import normalize_lead
+from routing.teams import home_audience
 from storage import presence
-from storage.events import record_event
-from storage.leads import store_lead
-from storage.locking import for_update
+from storage.leads import stale_new_leads, store_lead
 from storage.models import Lead, Offer
-from storage.outbox import enqueue_effect
 
 log = logging.getLogger(__name__)
 # A lead still `new` this long after arrival lost its routing to a crash: retry it.
@@ -103,7 +97,7 @@ def route(rt: Runtime, lead_id: int, *, actor: str | None = None) -> RouteResult
     return result
 
 
-def accept(rt: Runtime, offer_id: int, rep_id: str) -> OfferAction:
+def accept(rt: Runtime, offer_id: int, rep_id: str) -> Answer:
     with rt.db.session() as session:
         now = rt.clock.now()
         action = accept_offer(session, offer_id, rep_id, now)
@@ -111,36 +105,55 @@ def accept(rt: Runtime, offer_id: int, rep_id: str) -> OfferAction:
             enqueue_salesforce_writes(
                 session, rt.config.config, action.lead, rep_id, "accept", now=now, offer_id=offer_id
             )
-    if action.changed:
+        answer = action.answer()
+    if answer.changed:
         rt.metrics.responses.labels("accepted").inc()
-    return action
+    return answer
 
 
-def decline(rt: Runtime, offer_id: int, rep_id: str, reason: str | None) -> OfferAction:
+def decline(rt: Runtime, offer_id: int, rep_id: str, reason: str | None) -> Answer:
     """Decline and re-route at once, in one transaction: the lead is never ownerless."""
     now = rt.clock.now()
     with rt.db.session() as session:
-        action = decline_offer(session, offer_id, rep_id, now, reason=reason)
-        if action.changed and action.lead is not None:
-            routed = route_lead(session, rt.config.router, action.lead.id, now, actor=rep_id)
-            if rt.salesforce is not None:
-                enqueue_for_new_offer(session, rt.config.config, routed.offer_id, now=now)
-    if action.changed:
+        action, routed = decline_and_pass_on(
+            session, rt.config.router, offer_id, rep_id, now, reason=reason
+        )
+        if routed is not None and rt.salesforce is not None:
+            enqueue_for_new_offer(session, rt.config.config, routed.offer_id, now=now)
+        answer = action.answer()
+    if answer.changed:
         rt.metrics.responses.labels("declined").inc()
-    return action
+    return answer
+
+
+@dataclass(frozen=True)
+class OfferView:
+    """An offer as a listener shows it, read in one short transaction."""
+
+    id: int
+    rep_id: str
+    outcome: str
+    lead_id: int
+    lead_public_id: str
+    lead_fields: dict[str, Any]
+
+
+def offer_view(rt: Runtime, offer_id: int) -> OfferView | None:
+    with rt.db.session() as session:
+        offer = session.get(Offer, offer_id)
+        lead = session.get(Lead, offer.lead_id) if offer is not None else None
+        if offer is None or lead is None:
+            return None
+        return OfferView(
+            offer.id, offer.rep_id, str(offer.outcome), lead.id, lead.public_id, dict(lead.fields)
+        )
 
 
 def sweep_new_leads(rt: Runtime, limit: int = 50) -> int:
     """Route leads whose routing was interrupted (crash, outage) after they were stored."""
     cutoff = rt.clock.now() - STALE_NEW
     with rt.db.session() as session:
-        stmt = (
-            select(Lead.id)
-            .where(Lead.state == "new", Lead.received_at <= cutoff)
-            .order_by(Lead.id)
-            .limit(limit)
-        )
-        ids = list(session.scalars(for_update(session, stmt, skip_locked=True)))
+        ids = stale_new_leads(session, cutoff, limit=limit)
     for lead_id in ids:
         route(rt, lead_id, actor="sweeper")
     return len(ids)
@@ -200,20 +213,8 @@ def set_back(rt: Runtime, rep_id: str, *, by: str) -> bool:
 
 def nudge(rt: Runtime, offer_id: int, *, by: str) -> bool:
     """DM the rep again about a pending offer (a manager's Nudge)."""
-    now = rt.clock.now()
     with rt.db.session() as session:
-        offer = session.get(Offer, offer_id)
-        if offer is None or offer.outcome != "pending":
-            return False
-        enqueue_effect(
-            session,
-            Remind(offer_id=offer_id, by=by),
-            key=f"offer:{offer_id}:nudge:{now.isoformat()}",
-            now=now,
-            lead_id=offer.lead_id,
-        )
-        record_event(session, lead_id=offer.lead_id, kind="sla.nudged", at=now, actor=by)
-    return True
+        return nudge_rep(session, offer_id, by=by, now=rt.clock.now())
 
 
 def open_for_claim(rt: Runtime, offer_id: int, *, by: str) -> str | None:

@@ -24,8 +24,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
-from bot.salesforce.writeback import enqueue_for_new_offer
 from lifecycle.escalation import Fired, fire_batch, fire_timer
+from lifecycle.salesforce_writes import enqueue_for_new_offer
 from storage.events import record_event
 from storage.models import Timer
 from storage.timers import claim_due, claim_one

@@ -11,8 +11,8 @@ import httpx
 
 from bot.clock import Clock
 from bot.config_store import ConfigStore
+from bot.process import BotService
 from bot.runtime import Runtime, build_runtime
-from bot.service import BotService
 from bot.settings import Settings
 from slack_emulator import SlackEmulator
 from storage.db import Database

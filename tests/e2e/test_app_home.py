@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.actions import ActionId
-from bot.home.refresh import lead_audience, request_lead_home_refresh
+from lifecycle.home import lead_audience, request_lead_home_refresh
 from slack_emulator import SlackEmulator
 from storage.db import Database
 from storage.leads import find_lead

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 
 from bot.config_store import ConfigStore
+from bot.process import BotService
 from bot.runtime import build_runtime
-from bot.service import BotService
 from bot.settings import Settings
 from storage.db import Database
 from tests.e2e.harness import (

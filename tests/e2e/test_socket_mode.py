@@ -13,8 +13,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.actions import ActionId
 from bot.config_store import ConfigStore
+from bot.process import BotService
 from bot.runtime import build_runtime
-from bot.service import BotService
 from bot.settings import Settings
 from storage.db import Database
 from tests.e2e.harness import BOT_TOKEN, CONFIG, WEBHOOK_TOKEN, Stack, make_emulator

@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from bot.config_store import ConfigStore
+from bot.process import BotService
 from bot.runtime import build_runtime
 from bot.salesforce.client import SalesforceClient, auth_from_settings
-from bot.service import BotService
 from bot.settings import Settings
 from storage.db import Database
 from tests import shared

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from bot.salesforce.writeback import enqueue_salesforce_writes, score_fields
+from bot.salesforce.writeback import score_fields
+from lifecycle.salesforce_writes import enqueue_salesforce_writes
 from routing.config.loader import parse_config
 from storage.db import Database
 from storage.leads import store_lead

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from bot.home.refresh import KIND, SETTLE, request_home_refresh, superseded
+from bot.home.refresh import KIND, superseded
+from lifecycle.home import SETTLE, request_home_refresh
 from storage.db import Database
 from storage.dedupe import first_time
 from storage.models import OutboxItem, ProcessedRequest

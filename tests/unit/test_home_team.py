@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.home.team import home_audience, queue_audience, team_of
 from routing.config.loader import parse_config
+from routing.teams import home_audience, queue_audience, team_of
 
 CONFIG = """
 admins: [root]

@@ -11,7 +11,6 @@ from slack_bolt import App
 from slack_bolt.context.respond import Respond
 
 from bot.errors import UserFacingError
-from bot.runtime import Runtime
 from bot.slack.mrkdwn import Mrkdwn
 
 log = logging.getLogger(__name__)
@@ -22,10 +21,12 @@ SORRY = Mrkdwn(
 )
 
 
-def register(app: App, rt: Runtime) -> None:
-    @app.error
-    def handle_error(error: Exception, body: dict[str, Any], respond: Respond | None) -> None:
-        report(error, body, respond)
+def handle_error(error: Exception, body: dict[str, Any], respond: Respond | None) -> None:
+    report(error, body, respond)
+
+
+def register(app: App) -> None:
+    app.error(handle_error)
 
 
 def report(error: Exception, body: dict[str, Any], respond: Respond | None) -> None:

@@ -1,4 +1,5 @@
-"""``leadrouter``: one subcommand per module in ``bot/commands/``."""
+"""``leadrouter``: one subcommand per module of this package, each with
+``add_parser(subparsers)`` setting ``handler``."""
 
 from __future__ import annotations
 
@@ -6,15 +7,40 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
 
-from bot.commands import COMMANDS
+from bot.cli import (
+    db,
+    demo,
+    explain,
+    import_rules,
+    ingest,
+    report,
+    run,
+    simulate,
+    sync,
+    validate,
+)
 from bot.logging_setup import configure_logging
 from bot.settings import SettingsError, log_format_from_env
 from storage.db import DatabaseUrlError, database_error_message, default_database_url
 
 log = logging.getLogger(__name__)
+
+COMMANDS: list[ModuleType] = [
+    run,
+    demo,
+    validate,
+    simulate,
+    explain,
+    ingest,
+    report,
+    import_rules,
+    sync,
+    db,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,7 +79,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(database_error_message(err, default_database_url()), file=sys.stderr)
         log.debug("database_error", exc_info=True)
         return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

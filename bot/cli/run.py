@@ -22,8 +22,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def handle(args: argparse.Namespace) -> int:
+    from bot.process import BotService
     from bot.runtime import build_runtime
-    from bot.service import BotService
     from bot.settings import Settings
 
     overrides: dict[str, object] = {}

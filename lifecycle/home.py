@@ -1,0 +1,76 @@
+"""Asking for App Home to be republished when the state behind it changes.
+
+Each request is its own outbox row (``home:{rep}:{uuid}``), queued in the transaction
+that changed the state; the bot's publisher skips a row when a newer one for the same
+rep is still to come, so a burst of changes publishes once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from routing.config.models import RoutingConfig
+from routing.effects import PublishHome
+from routing.teams import home_audience, queue_audience
+from storage.models import Lead
+from storage.outbox import enqueue_effect
+
+# Background refreshes wait this long: cards first, and bursts publish once.
+SETTLE = timedelta(seconds=1)
+
+
+def home_key_prefix(rep_id: str) -> str:
+    return f"home:{rep_id}:"
+
+
+def request_home_refresh(
+    session: Session, rep_ids: Iterable[str], now: datetime, *, delay: timedelta = SETTLE
+) -> int:
+    """Queue a Home publish for each rep, in the caller's transaction; returns how many.
+
+    The publish waits ``delay`` so cards go out first and a burst of changes settles
+    into one publish; a user opening Home passes ``delay=timedelta(0)``.
+    """
+    count = 0
+    for rep_id in sorted(set(rep_ids)):
+        enqueue_effect(
+            session,
+            PublishHome(rep=rep_id),
+            key=f"{home_key_prefix(rep_id)}{uuid.uuid4().hex}",
+            now=now,
+            delay=delay,
+        )
+        count += 1
+    return count
+
+
+def lead_audience(session: Session, config: RoutingConfig, lead_id: int) -> set[str]:
+    """Whose App Home shows this lead: every rep it was offered to, its assignee, their
+    managers and the admins; for a queued lead, the managers of the queue's members."""
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        return set()
+    reps = {offer.rep_id for offer in lead.offers}
+    if lead.assignee:
+        reps.add(lead.assignee)
+    audience = home_audience(config, reps)
+    if lead.queue_id:
+        audience |= queue_audience(config, lead.queue_id)
+    return audience
+
+
+def request_lead_home_refresh(
+    session: Session,
+    config: RoutingConfig,
+    lead_id: int,
+    now: datetime,
+    *,
+    delay: timedelta = SETTLE,
+) -> int:
+    """Refresh every Home that shows this lead, in the caller's transaction."""
+    audience = lead_audience(session, config, lead_id)
+    return request_home_refresh(session, audience, now, delay=delay)
