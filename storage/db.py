@@ -33,6 +33,17 @@ _URL_PASSWORD = re.compile(r"(?P<keep>[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:)[^\s@
 _KEYWORD_PASSWORD = re.compile(r"(?P<keep>password\s*=\s*)(?:'[^']*'|[^\s'\",;&]+)", re.IGNORECASE)
 
 
+# What a database that is down, refuses us or lacks the schema raises: the operator's to
+# fix (one line, no traceback), not a bug. Adapters catch these, not SQLAlchemy's names.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    exc.OperationalError,
+    exc.InterfaceError,
+    exc.ProgrammingError,
+)
+# The transaction type adapters pass along (a SQLAlchemy session from Database.session).
+UnitOfWork = Session
+
+
 class DatabaseUrlError(ValueError):
     """DATABASE_URL cannot be used. The message never holds any part of the value."""
 
