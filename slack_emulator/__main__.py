@@ -47,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         default=0.0,
         help="seconds each Web API call takes, like real Slack's 50-300 ms (default 0)",
     )
+    parser.add_argument(
+        "--rate-limits",
+        action="store_true",
+        help="answer 429 with Retry-After past Slack's rate tiers, as real Slack does",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO)
@@ -61,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         app_token=args.app_token,
         socket_mode=args.socket_mode,
         latency=args.latency,
+        rate_limits=args.rate_limits,
     )
     if args.users is not None:
         _load_workspace(emu, args.users)

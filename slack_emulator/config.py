@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .ratelimits import RateLimiter
+
 
 @dataclass
 class Config:
@@ -22,6 +24,8 @@ class Config:
     # Seconds each Web API call takes, half before Slack acts on it and half after
     # (network and Slack's own time; real calls take 50-300 ms): 0 answers at once.
     latency: float = 0.0
+    # Slack's rate limits (tiers per method, posts per channel); None: unlimited.
+    rate_limiter: RateLimiter | None = None
     base_url: str = ""  # set once the server is bound
     socket_url: str = ""  # ws:// base of the Socket Mode server, once started
 

@@ -38,6 +38,8 @@ def _get(emu: SlackEmulator, op: str, query: dict[str, Any]) -> Result | None:
         return 200, {"ok": True, "responses": emu.responses()}
     if op == "views":
         return 200, {"ok": True, "views": emu.views(query.get("user"))}
+    if op == "rate_limited":
+        return 200, {"ok": True, "rate_limited": emu.rate_limited()}
     if op == "deliveries":
         return 200, {"ok": True, "deliveries": emu.deliveries(query.get("kind"))}
     return None
@@ -50,6 +52,9 @@ def _post(emu: SlackEmulator, op: str, body: dict[str, Any]) -> Result | None:
         return 200, {"ok": True, "channel": emu.add_channel(**body)}
     if op == "fail_next":
         emu.fail_next(**body)
+        return 200, {"ok": True}
+    if op == "rate_limits":
+        emu.set_rate_limits(bool(body.get("enabled", True)), body.get("overrides"))
         return 200, {"ok": True}
     if op == "reset":
         emu.reset()

@@ -15,6 +15,7 @@ from .blockkit import validate_blocks
 from .config import Config
 from .interactions import InteractionsMixin
 from .methods import store_message
+from .ratelimits import RateLimiter
 from .server import make_server, serve_in_thread
 from .socket_mode import SocketModeServer
 from .state import Call, Fault, State
@@ -49,6 +50,7 @@ class SlackEmulator(InteractionsMixin):
         app_token: str = "xapp-1-A0LEADROUTER-1-emulator",
         socket_mode: bool = False,
         latency: float = 0.0,
+        rate_limits: bool = False,
     ) -> None:
         self.config = Config(
             latency=latency,
@@ -58,6 +60,8 @@ class SlackEmulator(InteractionsMixin):
             team_id=team_id,
             bot_user_id=bot_user_id,
         )
+        if rate_limits:
+            self.config.rate_limiter = RateLimiter()
         self.state = State(team_id=team_id, bot_user_id=bot_user_id)
         self.state.add_user(id=bot_user_id, name=self.config.bot_name, is_bot=True)
         self.events_url = events_url
@@ -280,13 +284,47 @@ class SlackEmulator(InteractionsMixin):
         status: int | None = None,
         retry_after: int = 1,
         times: int = 1,
+        after: bool = False,
+        drop: bool = False,
+        delay: float = 0.0,
     ) -> None:
+        """Fail the next ``times`` calls of ``method``: answer ``error`` (HTTP ``status``,
+        429 with ``Retry-After`` for ``ratelimited``) without doing the call; or, with
+        ``after``, do the call and then answer ``status`` or drop the connection
+        (``drop``); ``delay`` alone answers a performed call that many seconds late."""
         if times < 1:
             raise ValueError("times must be >= 1")
+        if delay < 0:
+            raise ValueError("delay must be >= 0")
+        if delay and status is None and not drop:
+            after = True  # a slow answer: Slack did the call, the client stopped waiting
+        if after and not drop and status in (None, 429) and not delay:
+            raise ValueError("after=True needs a 5xx status, drop=True or a delay")
         with self.state.lock:
             self.state.faults.setdefault(method, deque()).append(
-                Fault(error=error, status=status, retry_after=retry_after, remaining=times)
+                Fault(
+                    error=error,
+                    status=status,
+                    retry_after=retry_after,
+                    remaining=times,
+                    after=after,
+                    drop=drop,
+                    delay=delay,
+                )
             )
+
+    def set_rate_limits(
+        self, enabled: bool = True, overrides: dict[str, dict[str, float]] | None = None
+    ) -> None:
+        """Switch Slack's rate limits on (with per-method ``overrides``:
+        ``{"views.publish": {"per_minute": 100, "burst": 20}}``, and
+        ``"chat.postMessage:channel"`` for posts per channel) or off."""
+        self.config.rate_limiter = RateLimiter(overrides) if enabled else None
+
+    def rate_limited(self) -> dict[str, int]:
+        """How many calls of each method were answered 429 by the rate limits."""
+        limiter = self.config.rate_limiter
+        return dict(limiter.limited) if limiter is not None else {}
 
     def reset(self) -> None:
         with self.state.lock:

@@ -45,6 +45,8 @@ class ApiResult:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False  # close the connection without answering
+    delay: float = 0.0  # answer this many seconds late
 
 
 Handler = Callable[[State, Config, dict[str, Any]], dict[str, Any]]
@@ -90,6 +92,8 @@ def call_api(
         state.calls.append(Call(name, recorded, result.status, copy.deepcopy(result.body)))
     if config.latency:
         time.sleep(config.latency / 2)
+    if result.delay:
+        time.sleep(result.delay)
     return result
 
 
@@ -105,8 +109,25 @@ def _call_locked(
     if handler is None:
         return ApiResult(404, {"ok": False, "error": "unknown_method"})
     fault = state.take_fault(name)
-    if fault is not None:
+    if fault is not None and not fault.after:
         return _fault_result(fault)
+    result = _authorised_call(state, config, name, handler, args, token, bad_json)
+    if fault is not None:
+        # Slack did the work, then failed to say so: the caller cannot tell.
+        failed = _fault_result(fault) if fault.status or fault.drop else result
+        return ApiResult(failed.status, failed.body, failed.headers, fault.drop, fault.delay)
+    return result
+
+
+def _authorised_call(
+    state: State,
+    config: Config,
+    name: str,
+    handler: Handler,
+    args: dict[str, Any],
+    token: str | None,
+    bad_json: list[str],
+) -> ApiResult:
     if not token:
         return ApiResult(200, {"ok": False, "error": "not_authed"})
     if name in APP_TOKEN_METHODS:
@@ -118,6 +139,11 @@ def _call_locked(
         return ApiResult(200, {"ok": False, "error": "not_allowed_token_type"})
     elif token != config.bot_token:
         return ApiResult(200, {"ok": False, "error": "invalid_auth"})
+    limiter = config.rate_limiter
+    if limiter is not None:
+        wait = limiter.retry_after(name, args)
+        if wait is not None:
+            return ApiResult(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)})
     try:
         if bad_json:
             key = bad_json[0]
@@ -135,6 +161,8 @@ def _call_locked(
 
 
 def _fault_result(fault: Fault) -> ApiResult:
+    if fault.drop:
+        return ApiResult(0, {}, drop=True, delay=fault.delay)
     if fault.status == 429 or (fault.status is None and fault.error == "ratelimited"):
         return ApiResult(
             429,
@@ -143,8 +171,8 @@ def _fault_result(fault: Fault) -> ApiResult:
         )
     if fault.status is not None and fault.status >= 500:
         error = "internal_error" if fault.error == "ratelimited" else fault.error
-        return ApiResult(fault.status, {"ok": False, "error": error})
-    return ApiResult(fault.status or 200, {"ok": False, "error": fault.error})
+        return ApiResult(fault.status, {"ok": False, "error": error}, delay=fault.delay)
+    return ApiResult(fault.status or 200, {"ok": False, "error": fault.error}, delay=fault.delay)
 
 
 # -- helpers -------------------------------------------------------------------------------

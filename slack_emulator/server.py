@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -127,6 +129,12 @@ class Handler(BaseHTTPRequestHandler):
         if name.strip("/") == "apps.connections.open":
             self.emulator.socket.start()  # started on first use; serves the ws:// URLs
         result = call_api(self.emulator.state, self.emulator.config, name.strip("/"), args, token)
+        if result.drop:
+            # The connection dies before an answer: the caller cannot know what happened.
+            self.close_connection = True
+            with contextlib.suppress(OSError):  # already gone: nothing left to close
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
         self.send_json(result.status, result.body, result.headers)
 
     def _response_url(self, token: str, raw: bytes) -> None:

@@ -38,10 +38,18 @@ class Call:
 
 @dataclass
 class Fault:
+    """A failure for the next calls of a method. ``after``: Slack performs the call and
+    then fails (answers ``status``/``error``, or drops the connection); ``drop``: the
+    connection closes with no answer; ``delay``: the answer comes this many seconds late
+    (past a client's timeout, the call having been performed)."""
+
     error: str
     status: int | None
     retry_after: int
     remaining: int
+    after: bool = False
+    drop: bool = False
+    delay: float = 0.0
 
 
 @dataclass
