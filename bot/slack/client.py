@@ -13,6 +13,10 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookResponse
 
@@ -32,6 +36,55 @@ TEXT_METHODS = frozenset(
     }
 )
 _CHECKED_ARGS = ("text", "blocks", "attachments", "view")
+# Calls that do something new each time: a 5xx or a lost connection may come after Slack
+# did it, so sending again could post twice. Never retried in place; the outbox retries
+# them later, first looking for the earlier post (bot.outbox.recovery). A 429 is safe to
+# retry: Slack refused the call without doing it.
+NOT_IDEMPOTENT = frozenset(
+    {"chat.postMessage", "chat.postEphemeral", "chat.scheduleMessage", "views.open", "views.push"}
+)
+
+
+def api_method(url: str) -> str:
+    """``https://slack.com/api/chat.postMessage?x=1`` -> ``chat.postMessage``."""
+    return url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+
+
+class _IdempotentOnly:
+    """Mixin for a retry handler: never re-send a call that is not idempotent."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if api_method(request.url) in NOT_IDEMPOTENT:
+            return False
+        can: bool = super()._can_retry(  # type: ignore[misc]
+            state=state, request=request, response=response, error=error
+        )
+        return can
+
+
+class IdempotentConnectionRetry(_IdempotentOnly, ConnectionErrorRetryHandler):
+    """Retries a dropped connection, except for calls a re-send could repeat."""
+
+
+class IdempotentServerErrorRetry(_IdempotentOnly, ServerErrorRetryHandler):
+    """Retries Slack's 500/503, except for calls a re-send could repeat."""
+
+
+def retry_handlers(*, interactive: bool) -> list[RetryHandler]:
+    handlers: list[RetryHandler] = [
+        IdempotentConnectionRetry(max_retry_count=2),
+        IdempotentServerErrorRetry(max_retry_count=2),
+    ]
+    if interactive:
+        handlers.append(RateLimitErrorRetryHandler(max_retry_count=1))
+    return handlers
 
 
 class UnsafeSlackText(TypeError):
@@ -100,13 +153,12 @@ def make_web_client(token: str | None, base_url: str, *, interactive: bool = Fal
     sleeping in a worker thread, so only listeners (replying to a click) wait
     out one 429 in place.
     """
-    handlers = [
-        ConnectionErrorRetryHandler(max_retry_count=2),
-        ServerErrorRetryHandler(max_retry_count=2),
-    ]
-    if interactive:
-        handlers.append(RateLimitErrorRetryHandler(max_retry_count=1))
-    return SafeWebClient(token=token, base_url=base_url, timeout=10, retry_handlers=handlers)
+    return SafeWebClient(
+        token=token,
+        base_url=base_url,
+        timeout=10,
+        retry_handlers=retry_handlers(interactive=interactive),
+    )
 
 
 def safe_copy(client: WebClient) -> SafeWebClient:
