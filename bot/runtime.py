@@ -13,6 +13,7 @@ from bot.metrics import Metrics
 from bot.salesforce.client import SalesforceClient, make_salesforce_client
 from bot.services.matching import Matcher
 from bot.settings import Settings, reveal
+from bot.slack.channels import ChannelIds
 from bot.slack.client import make_web_client
 from bot.slack.users import SlackDirectory
 from storage.db import Database
@@ -33,6 +34,8 @@ class Runtime:
     salesforce: SalesforceClient | None = None
     # Lead-to-account matching against the local CRM tables (index cached per process).
     matcher: Matcher = field(default_factory=Matcher)
+    # Channel names resolved to ids once (posts go to ids, so a retry can find them).
+    channels: ChannelIds | None = None
 
     def wake_outbox(self) -> None:
         self.outbox_ready.set()
@@ -53,7 +56,16 @@ def build_runtime(
     directory = SlackDirectory(db, slack, config, clock)
     if salesforce is None:
         salesforce = make_salesforce_client(settings)
-    rt = Runtime(settings, db, config, clock, slack, directory, salesforce=salesforce)
+    rt = Runtime(
+        settings,
+        db,
+        config,
+        clock,
+        slack,
+        directory,
+        salesforce=salesforce,
+        channels=ChannelIds(slack),
+    )
     # One unit of work: a transaction that queued side effects wakes the worker on commit.
     db.after_outbox_commit.append(rt.wake_outbox)
     return rt

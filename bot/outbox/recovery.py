@@ -45,12 +45,23 @@ def outbox_marker(item: Claimed) -> Metadata:
     return Metadata(event_type=CARD_EVENT, event_payload={"outbox_key": item.key})
 
 
+def channel_id(rt: Runtime, where: str) -> str:
+    """Where to post: a ``#name`` as its channel id (ids and user ids unchanged), so the
+    post can be found in that channel's history if its answer is lost."""
+    return rt.channels.id_for(where) if rt.channels is not None else where
+
+
 def already_posted(
     rt: Runtime, item: Claimed, where: str, *, thread_ts: str | None = None
 ) -> dict[str, Any] | None:
-    """After a crash between Slack's answer and our commit, adopt the earlier post."""
-    if item.attempts <= 1 or where.startswith("#"):
+    """Before a retry posts again (an earlier try may have posted and lost the answer:
+    a crash before our commit, a 5xx or a dropped connection after Slack did it), adopt
+    the earlier post if there is one."""
+    if item.attempts <= 1:
         return None
+    where = channel_id(rt, where)
+    if where.startswith("#"):
+        return None  # a channel Slack does not know: nothing can have been posted
     if where.startswith(("U", "W")):
         where = str(rt.slack.conversations_open(users=where)["channel"]["id"])
     found = find_posted(rt, where, item.key, thread_ts=thread_ts)
