@@ -9,7 +9,13 @@ from slack_sdk.models.metadata import Metadata
 
 from bot.errors import RepNotInSlack
 from bot.outbox.admin_alerts import enqueue_admin_alert
-from bot.outbox.recovery import CARD_EVENT, already_posted, find_posted, outbox_marker
+from bot.outbox.recovery import (
+    CARD_EVENT,
+    already_posted,
+    channel_id,
+    find_posted,
+    outbox_marker,
+)
 from bot.outbox.worker import Defer, GiveUp
 from bot.runtime import Runtime
 from bot.slack.errors import classify
@@ -59,7 +65,7 @@ def post_queue_card(rt: Runtime, item: Claimed) -> dict[str, Any]:
         if lead.queue_message_ts:
             return {"channel": lead.queue_channel, "ts": lead.queue_message_ts}
         text, blocks = _queue_card(rt, lead)
-    channel = queue.channel
+    channel = channel_id(rt, queue.channel)
     found = None
     if item.attempts > 1 and not channel.startswith("#"):
         found = find_posted(rt, channel, item.key)
