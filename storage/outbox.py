@@ -180,3 +180,33 @@ def pending_for_lead(session: Session, lead_id: int) -> list[OutboxItem]:
         .order_by(OutboxItem.id)
     )
     return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class PendingAfter:
+    """A pending row queued after another: its payload and its lease, if any."""
+
+    payload: dict[str, Any]
+    locked_until: datetime | None
+
+
+def lease_of(session: Session, item_id: int) -> datetime | None:
+    """How long the row is leased for (None: not leased, or no such row)."""
+    row = session.get(OutboxItem, item_id)
+    return row.locked_until if row is not None else None
+
+
+def pending_after(
+    session: Session, item_id: int, *, kind: str, key_prefix: str
+) -> list[PendingAfter]:
+    """Pending rows of ``kind`` queued after ``item_id`` whose key starts with
+    ``key_prefix`` (taken literally: ``%`` and ``_`` match only themselves)."""
+    rows = session.execute(
+        select(OutboxItem.payload, OutboxItem.locked_until).where(
+            OutboxItem.kind == kind,
+            OutboxItem.status == "pending",
+            OutboxItem.id > item_id,
+            OutboxItem.key.startswith(key_prefix, autoescape=True),
+        )
+    )
+    return [PendingAfter(payload, locked_until) for payload, locked_until in rows]

@@ -1,12 +1,12 @@
-"""Reads what an App Home shows from the database, as ``HomeData`` for the view."""
+"""What an App Home shows, as ``HomeData`` for the view.
+
+The rows come from ``storage.home_queries``; the names, links and public ids the Home
+shows are made here, where the wording lives.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
-
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from bot.home.speed import local_midnight, todays_speed
 from bot.views.home import (
@@ -21,7 +21,17 @@ from bot.views.home import (
 )
 from routing.config.models import RoutingConfig
 from routing.teams import Team, team_of
-from storage.models import LEAD_ID_OFFSET, Lead, Offer, RepPresence
+from storage.db import UnitOfWork
+from storage.home_queries import (
+    accepted_leads,
+    accepts_since,
+    away_among,
+    pending_offers,
+    queued_leads,
+    stored_away_until,
+    team_pending_offers,
+)
+from storage.models import LEAD_ID_OFFSET
 
 RECENT_ACCEPTED = 10
 
@@ -40,12 +50,8 @@ def _salesforce_url(base: str | None, salesforce_id: str | None) -> str | None:
     return f"{base.rstrip('/')}/lightning/r/Lead/{salesforce_id}/view"
 
 
-def _count(session: Session, stmt: Any) -> int:
-    return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
-
-
 def load_home(
-    session: Session,
+    session: UnitOfWork,
     config: RoutingConfig,
     rep_id: str,
     now: datetime,
@@ -53,115 +59,84 @@ def load_home(
     salesforce_base: str | None = None,
 ) -> HomeData:
     rep = config.reps_by_id.get(rep_id)
-    pending_q = (
-        select(Offer.id, Offer.offered_at, Offer.deadline, Lead.id, Lead.fields, Lead.salesforce_id)
-        .join(Lead, Lead.id == Offer.lead_id)
-        .where(Offer.rep_id == rep_id, Offer.outcome == "pending")
-    )
+    pending_page = pending_offers(session, rep_id, limit=MAX_PENDING_SHOWN)
     pending = [
         PendingOffer(
-            offer_id=offer_id,
-            public_id=_public_id(lead_id),
-            fields=dict(fields),
-            offered_at=offered_at,
-            deadline=deadline,
-            salesforce_url=_salesforce_url(salesforce_base, sf_id),
+            offer_id=row.offer_id,
+            public_id=_public_id(row.lead_id),
+            fields=dict(row.fields),
+            offered_at=row.offered_at,
+            deadline=row.deadline,
+            salesforce_url=_salesforce_url(salesforce_base, row.salesforce_id),
         )
-        for offer_id, offered_at, deadline, lead_id, fields, sf_id in session.execute(
-            pending_q.order_by(Offer.offered_at, Offer.id).limit(MAX_PENDING_SHOWN)
-        )
+        for row in pending_page.rows
     ]
-    accepted_q = select(Lead.id, Lead.fields, Lead.received_at, Lead.accepted_at).where(
-        Lead.assignee == rep_id, Lead.accepted_at.is_not(None)
-    )
+    accepted_page = accepted_leads(session, rep_id, limit=RECENT_ACCEPTED)
     accepted = [
         AcceptedLead(
-            public_id=_public_id(lead_id),
-            fields=dict(fields),
-            accepted_at=accepted_at,
-            waited=accepted_at - received_at if received_at else None,
+            public_id=_public_id(row.lead_id),
+            fields=dict(row.fields),
+            accepted_at=row.accepted_at,
+            waited=row.accepted_at - row.received_at if row.received_at else None,
         )
-        for lead_id, fields, received_at, accepted_at in session.execute(
-            accepted_q.order_by(Lead.accepted_at.desc(), Lead.id.desc()).limit(RECENT_ACCEPTED)
-        )
+        for row in accepted_page.rows
     ]
-    presence = session.get(RepPresence, rep_id)
     team = team_of(config, rep_id)
     return HomeData(
         rep_name=rep.name if rep is not None else rep_id,
         now=now,
-        away_until=presence.away_until if presence is not None else None,
+        away_until=stored_away_until(session, rep_id),
         pending=pending,
-        pending_total=_count(session, pending_q),
+        pending_total=pending_page.total,
         accepted=accepted,
-        accepted_total=_count(session, accepted_q),
+        accepted_total=accepted_page.total,
         team=load_team(session, config, team, now) if team is not None else None,
     )
 
 
-def load_team(session: Session, config: RoutingConfig, team: Team, now: datetime) -> TeamHome:
+def load_team(session: UnitOfWork, config: RoutingConfig, team: Team, now: datetime) -> TeamHome:
     reps = sorted(team.reps)
 
     def name(rep_id: str) -> str:
         rep = config.reps_by_id.get(rep_id)
         return rep.name if rep is not None else rep_id
 
-    offered_q = (
-        select(Offer.rep_id, Offer.offered_at, Offer.deadline, Lead.id, Lead.fields)
-        .join(Lead, Lead.id == Offer.lead_id)
-        .where(Offer.rep_id.in_(reps), Offer.outcome == "pending")
-    )
+    offered_page = team_pending_offers(session, reps, limit=MAX_LINES_SHOWN)
     offered = [
         OpenLead(
-            public_id=_public_id(lead_id),
-            fields=dict(fields),
-            since=offered_at,
-            rep_name=name(offer_rep),
-            deadline=deadline,
+            public_id=_public_id(row.lead_id),
+            fields=dict(row.fields),
+            since=row.offered_at,
+            rep_name=name(row.rep_id),
+            deadline=row.deadline,
         )
-        for offer_rep, offered_at, deadline, lead_id, fields in session.execute(
-            offered_q.order_by(Offer.offered_at, Offer.id).limit(MAX_LINES_SHOWN)
-        )
+        for row in offered_page.rows
     ]
-    queued_q = select(Lead.id, Lead.fields, Lead.routed_at, Lead.received_at, Lead.queue_id).where(
-        Lead.state == "queued", Lead.queue_id.in_(team.queues)
-    )
+    queued_page = queued_leads(session, team.queues, limit=MAX_LINES_SHOWN)
     queued = [
         OpenLead(
-            public_id=_public_id(lead_id),
-            fields=dict(fields),
-            since=routed_at or received_at,
-            queue_id=queue_id,
+            public_id=_public_id(row.lead_id),
+            fields=dict(row.fields),
+            since=row.routed_at or row.received_at,
+            queue_id=row.queue_id,
         )
-        for lead_id, fields, routed_at, received_at, queue_id in session.execute(
-            queued_q.order_by(Lead.routed_at, Lead.id).limit(MAX_LINES_SHOWN)
-        )
+        for row in queued_page.rows
     ]
     away = [
         AwayRep(name=name(rep_id), until=_aware(until))
-        for rep_id, until in session.execute(
-            select(RepPresence.rep_id, RepPresence.away_until)
-            .where(RepPresence.rep_id.in_(reps), RepPresence.away_until > now)
-            .order_by(RepPresence.away_until, RepPresence.rep_id)
-        )
-        if until is not None
+        for rep_id, until in away_among(session, reps, now)
     ]
     since = local_midnight(now, config.timezone)
     pairs = [
         (_aware(received), _aware(accepted))
-        for received, accepted in session.execute(
-            select(Lead.received_at, Lead.accepted_at).where(
-                Lead.assignee.in_(reps), Lead.accepted_at >= since
-            )
-        )
-        if accepted is not None
+        for received, accepted in accepts_since(session, reps, since)
     ]
     return TeamHome(
         size=len(reps),
         offered=offered,
-        offered_total=_count(session, offered_q),
+        offered_total=offered_page.total,
         queued=queued,
-        queued_total=_count(session, queued_q),
+        queued_total=queued_page.total,
         away=away,
         speed=todays_speed(pairs, now, config.timezone),
         timezone=config.timezone,

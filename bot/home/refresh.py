@@ -10,9 +10,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from bot.errors import RepNotInSlack
 from bot.home.data import load_home
 from bot.outbox.worker import GiveUp
@@ -20,13 +17,13 @@ from bot.runtime import Runtime
 from bot.views.home import render_home
 from lifecycle.home import home_key_prefix, request_home_refresh
 from routing.effects import OutboxKind
-from storage.models import OutboxItem
-from storage.outbox import Claimed
+from storage.db import UnitOfWork
+from storage.outbox import Claimed, lease_of, pending_after
 
 KIND = OutboxKind.HOME_PUBLISH
 
 
-def superseded(session: Session, item: Claimed, rep_id: str, now: datetime) -> bool:
+def superseded(session: UnitOfWork, item: Claimed, rep_id: str, now: datetime) -> bool:
     """True when a newer publish for this rep will render the state after this one.
 
     A newer row not yet leased (or whose lease ran out) reads the database later than
@@ -34,22 +31,14 @@ def superseded(session: Session, item: Claimed, rep_id: str, now: datetime) -> b
     batch, processed after us); one leased earlier by another worker may already have
     read the state from before our change, so we still publish.
     """
-    mine = session.get(OutboxItem, item.id)
-    my_lease = mine.locked_until if mine is not None else None
-    newer = session.execute(
-        select(OutboxItem.payload, OutboxItem.locked_until).where(
-            OutboxItem.kind == KIND,
-            OutboxItem.status == "pending",
-            OutboxItem.id > item.id,
-            OutboxItem.key.startswith(home_key_prefix(rep_id), autoescape=True),
-        )
-    )
-    for payload, locked_until in newer:
-        if payload.get("rep") != rep_id:
+    my_lease = lease_of(session, item.id)
+    newer = pending_after(session, item.id, kind=KIND, key_prefix=home_key_prefix(rep_id))
+    for row in newer:
+        if row.payload.get("rep") != rep_id:
             continue  # a rep id with a ':' whose key shares our prefix
-        if locked_until is None or locked_until <= now:
+        if row.locked_until is None or row.locked_until <= now:
             return True
-        if my_lease is not None and locked_until >= my_lease:
+        if my_lease is not None and row.locked_until >= my_lease:
             return True
     return False
 

@@ -6,11 +6,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from bot.reporting.stats import Stats, collect_stats
-from storage.models import Decision, Event
+from storage.db import UnitOfWork
+from storage.report_queries import decisions_since, event_kinds_since
 
 # Histogram buckets for time to accept, in minutes (the last is open-ended).
 ACCEPT_BUCKETS = (1, 2, 5, 10, 30, 60, 240)
@@ -37,13 +35,13 @@ class Report:
         return list(zip(labels, counts, strict=True))
 
 
-def build_report(session: Session, *, now: datetime, period: timedelta) -> Report:
+def build_report(session: UnitOfWork, *, now: datetime, period: timedelta) -> Report:
     since = now - period
     report = Report(since=since, until=now, stats=collect_stats(session, now=now, period=period))
-    for kind in session.scalars(select(Event.kind).where(Event.at >= since)):
+    for kind in event_kinds_since(session, since):
         report.events[kind] += 1
     pools: dict[str, Counter[str]] = defaultdict(Counter)
-    for decision in session.scalars(select(Decision).where(Decision.decided_at >= since)):
+    for decision in decisions_since(session, since):
         report.rules[decision.rule or f"({decision.target or 'unrouted'})"] += 1
         if decision.pool_id and decision.assignee:
             pools[decision.pool_id][decision.assignee] += 1

@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import quantiles
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from storage.models import Event, Lead, Offer
+from storage.db import UnitOfWork
+from storage.report_queries import (
+    events_of_kinds_since,
+    leads_received_since,
+    offers_made_since,
+)
 
 SLA_EVENTS = ("sla.breached", "sla.escalated", "sla.reminded")
 
@@ -67,13 +69,13 @@ class Stats:
 
 
 def collect_stats(
-    session: Session, *, now: datetime, period: timedelta, reps: set[str] | None = None
+    session: UnitOfWork, *, now: datetime, period: timedelta, reps: set[str] | None = None
 ) -> Stats:
     """Leads received in the period; offers made in it. ``reps`` limits to a team."""
     since = now - period
     stats = Stats(since=since)
     counted: set[int] = set()
-    for lead in session.scalars(select(Lead).where(Lead.received_at >= since)):
+    for lead in leads_received_since(session, since):
         if (
             reps is not None
             and lead.assignee not in reps
@@ -88,7 +90,7 @@ def collect_stats(
         first = min((o.offered_at for o in lead.offers), default=None)
         if first is not None:
             stats.first_offer.append((first - lead.received_at).total_seconds())
-    for offer in session.scalars(select(Offer).where(Offer.offered_at >= since)):
+    for offer in offers_made_since(session, since):
         if reps is not None and offer.rep_id not in reps:
             continue
         rep = stats.per_rep.setdefault(offer.rep_id, RepStats())
@@ -110,16 +112,12 @@ def collect_stats(
 
 
 def _sla_steps(
-    session: Session, stats: Stats, since: datetime, leads: set[int], reps: set[str] | None
+    session: UnitOfWork, stats: Stats, since: datetime, leads: set[int], reps: set[str] | None
 ) -> None:
     """The ladder's steps for the counted leads, from the event log."""
-    rows = session.execute(
-        select(Event.lead_id, Event.kind, Event.data).where(
-            Event.kind.in_(SLA_EVENTS), Event.at >= since
-        )
-    )
     breached: set[int] = set()
-    for lead_id, kind, data in rows:
+    for row in events_of_kinds_since(session, SLA_EVENTS, since):
+        lead_id, kind, data = row.lead_id, row.kind, row.data
         if lead_id not in leads:
             continue
         if kind == "sla.breached":
