@@ -9,8 +9,6 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
-
 from bot.cli import (
     db,
     demo,
@@ -25,7 +23,12 @@ from bot.cli import (
 )
 from bot.logging_setup import configure_logging
 from bot.settings import SettingsError, log_format_from_env
-from storage.db import DatabaseUrlError, database_error_message, default_database_url
+from storage.db import (
+    DATABASE_UNAVAILABLE,
+    DatabaseUrlError,
+    database_error_message,
+    default_database_url,
+)
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseUrlError as err:
         print(err, file=sys.stderr)
         return 2
-    except (OperationalError, InterfaceError, ProgrammingError) as err:
+    except DATABASE_UNAVAILABLE as err:
         # A database that is down, refuses us or lacks the schema is the operator's to
         # fix: one line that names it (password hidden), no traceback; -v logs one.
         print(database_error_message(err, default_database_url()), file=sys.stderr)

@@ -17,11 +17,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
-from sqlalchemy import select
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.http.serialize import lead_json
-from storage.db import Database, database_error_message, default_database_url
+from storage.db import DATABASE_UNAVAILABLE, Database, database_error_message, default_database_url
+from storage.explain_queries import lead_by_external_id, lead_events
 from storage.leads import find_lead
 from storage.models import Decision, Event, Lead
 
@@ -49,9 +48,7 @@ def handle(args: argparse.Namespace) -> int:
         with db.session() as session:
             lead = find_lead(session, args.lead)
             if lead is None:
-                lead = session.scalars(
-                    select(Lead).where(Lead.external_id == args.lead.strip())
-                ).first()
+                lead = lead_by_external_id(session, args.lead.strip())
             if lead is None:
                 print(
                     f"no lead {args.lead!r} in {_where(db)}; "
@@ -62,13 +59,8 @@ def handle(args: argparse.Namespace) -> int:
             if args.format == "json":
                 print(json.dumps(lead_json(lead), indent=2, default=str))
                 return 0
-            events = list(
-                session.scalars(
-                    select(Event).where(Event.lead_id == lead.id).order_by(Event.at, Event.id)
-                )
-            )
-            _render(lead, events)
-    except (OperationalError, ProgrammingError) as exc:
+            _render(lead, lead_events(session, lead.id))
+    except DATABASE_UNAVAILABLE as exc:
         print(database_error_message(exc, db.url), file=sys.stderr)
         return 1
     finally:

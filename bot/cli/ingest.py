@@ -14,20 +14,18 @@ import argparse
 import logging
 import sys
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import func, select
 
 from bot.leads_csv import CsvError, CsvLead, read_leads_csv
 from routing.config.loader import ConfigError, load_config
 from storage.db import Database
-from storage.models import Lead, OutboxItem
+from storage.ingest_queries import lead_outcomes
 
 log = logging.getLogger(__name__)
-_CHUNK = 500
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -133,27 +131,8 @@ def handle(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    for i in range(0, len(ids), _CHUNK):
-        yield ids[i : i + _CHUNK]
-
-
 def _outcomes(db: Database, ids: Sequence[int]) -> tuple[Counter[str], int]:
     """States of the leads just stored, and their outbox items not yet delivered."""
-    states: Counter[str] = Counter()
-    waiting = 0
     with db.session() as session:
-        for chunk in _chunks(ids):
-            for state, n in session.execute(
-                select(Lead.state, func.count()).where(Lead.id.in_(chunk)).group_by(Lead.state)
-            ):
-                states[state] += n
-            waiting += (
-                session.scalar(
-                    select(func.count())
-                    .select_from(OutboxItem)
-                    .where(OutboxItem.lead_id.in_(chunk), OutboxItem.status == "pending")
-                )
-                or 0
-            )
-    return states, waiting
+        outcomes = lead_outcomes(session, ids)
+    return outcomes.states, outcomes.waiting

@@ -17,13 +17,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def handle(args: argparse.Namespace) -> int:
     from rich.console import Console
-    from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from bot.reporting.html import render_html
     from bot.reporting.report import build_report
     from bot.reporting.stats import percentile
     from routing.durations import parse_duration
-    from storage.db import Database, database_error_message
+    from storage.db import DATABASE_UNAVAILABLE, Database, database_error_message
 
     try:
         period = parse_duration(args.since)
@@ -34,7 +33,7 @@ def handle(args: argparse.Namespace) -> int:
     try:
         with db.session() as session:
             report = build_report(session, now=datetime.now(UTC), period=period)
-    except (OperationalError, ProgrammingError) as exc:
+    except DATABASE_UNAVAILABLE as exc:
         print(database_error_message(exc, db.url), file=sys.stderr)
         return 1
     finally:

@@ -12,7 +12,6 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -30,6 +29,7 @@ from bot.salesforce.errors import RecordGone
 from bot.salesforce.ingest import ingest_by_salesforce_id
 from bot.services.leads import ingest_lead
 from bot.settings import reveal
+from storage.health import ping
 from storage.leads import find_lead
 from storage.migrate import is_at_head
 
@@ -173,8 +173,7 @@ def create_http_app(
     async def readyz(request: Request) -> Response:
         def check() -> str | None:
             try:
-                with rt.db.engine.connect() as conn:
-                    conn.execute(text("SELECT 1"))
+                ping(rt.db.engine)
                 if not is_at_head(rt.db.engine):
                     return "database migrations are not at head: run `leadrouter db upgrade`"
             except Exception as exc:  # readiness reports any database failure
