@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from bot.outbox.recovery import already_posted, outbox_marker
 from bot.runtime import Runtime
 from bot.slack.mrkdwn import Mrkdwn, md
 from routing.config.models import RoutingConfig
 from routing.effects import AdminAlert
+from storage.db import UnitOfWork
 from storage.outbox import Claimed, enqueue_effect
 
 
 def enqueue_admin_alert(
-    session: Session,
+    session: UnitOfWork,
     config: RoutingConfig,
     *,
     key: str,

@@ -7,8 +7,6 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.metadata import Metadata
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from bot.errors import RepNotInSlack
 from bot.home.refresh import refresh_homes
@@ -23,9 +21,18 @@ from lifecycle.home import request_home_refresh
 from lifecycle.reassign import pass_over
 from lifecycle.salesforce_writes import enqueue_for_new_offer
 from routing.teams import home_audience
-from storage.models import Decision, Lead, Offer, OutboxItem, SlackUser
+from storage.cards import (
+    LeadFacts,
+    OfferFacts,
+    card_post,
+    decision_facts,
+    lead_facts,
+    offer_facts,
+)
+from storage.db import UnitOfWork
 from storage.offers import record_card
 from storage.outbox import Claimed
+from storage.slack_users import dm_channel, remember_dm_channel
 
 # Slack's answers to a DM whose user is gone: pass the lead on instead of retrying.
 GONE_USER_ERRORS = frozenset(
@@ -33,7 +40,7 @@ GONE_USER_ERRORS = frozenset(
 )
 
 
-def salesforce_url(rt: Runtime, lead: Lead) -> str | None:
+def salesforce_url(rt: Runtime, lead: LeadFacts) -> str | None:
     # Password and JWT logins learn the instance at login: use it once known.
     base = rt.settings.salesforce_instance_url or (
         rt.salesforce.known_instance_url if rt.salesforce is not None else None
@@ -43,10 +50,12 @@ def salesforce_url(rt: Runtime, lead: Lead) -> str | None:
     return f"{base.rstrip('/')}/lightning/r/Lead/{lead.salesforce_id}/view"
 
 
-def load_card(rt: Runtime, session: Session, offer: Offer, rep_slack_id: str | None) -> CardData:
-    lead = session.get(Lead, offer.lead_id)
+def load_card(
+    rt: Runtime, session: UnitOfWork, offer: OfferFacts, rep_slack_id: str | None
+) -> CardData:
+    lead = lead_facts(session, offer.lead_id)
     assert lead is not None
-    decision = session.get(Decision, offer.decision_id) if offer.decision_id else None
+    decision = decision_facts(session, offer.decision_id)
     rep = rt.config.config.reps_by_id.get(offer.rep_id)
     return CardData(
         lead_public_id=lead.public_id,
@@ -71,21 +80,20 @@ def load_card(rt: Runtime, session: Session, offer: Offer, rep_slack_id: str | N
 def post_offer_card(rt: Runtime, item: Claimed) -> dict[str, Any]:
     offer_id = int(item.payload["offer_id"])
     with rt.db.session() as session:
-        offer = session.get(Offer, offer_id)
+        offer = offer_facts(session, offer_id)
         if offer is None:
             raise GiveUp(f"offer {offer_id} no longer exists")
         if offer.message_ts:
             return {"channel": offer.channel, "ts": offer.message_ts, "already_posted": True}
         rep_id = offer.rep_id
-        decision = session.get(Decision, offer.decision_id) if offer.decision_id else None
+        decision = decision_facts(session, offer.decision_id)
         shared_channel = delivery_channel(rt, rep_id, decision.pool_id if decision else None)
     try:
         slack_id = rt.directory.slack_user_for(rep_id)
     except RepNotInSlack as problem:
         return pass_on_unreachable(rt, offer_id, problem)
     with rt.db.session() as session:
-        cached = session.get(SlackUser, rep_id)
-        dm = cached.dm_channel if cached is not None else None
+        dm = dm_channel(session, rep_id)
     if item.attempts > 1:
         # A previous try may have reached Slack; adopt its message instead of re-posting.
         # (History needs a channel id: a "#name" channel in routing.yml is not searched.)
@@ -97,7 +105,7 @@ def post_offer_card(rt: Runtime, item: Claimed) -> dict[str, Any]:
             _record(rt, offer_id, rep_id, found["channel"], found["ts"])
             return {**found, "recovered": True}
     with rt.db.session() as session:
-        offer = session.get(Offer, offer_id)
+        offer = offer_facts(session, offer_id)
         assert offer is not None
         card = load_card(rt, session, offer, slack_id)
         text, blocks = render_offer_card(replace(card, in_channel=shared_channel is not None))
@@ -143,9 +151,8 @@ def delivery_channel(rt: Runtime, rep_id: str, pool_id: str | None) -> str | Non
 def _record(rt: Runtime, offer_id: int, rep_id: str, channel: str, ts: str) -> None:
     with rt.db.session() as session:
         record_card(session, offer_id, channel=channel, ts=ts)
-        mapping = session.get(SlackUser, rep_id)
-        if mapping is not None and channel.startswith("D"):
-            mapping.dm_channel = channel
+        if channel.startswith("D"):  # a DM channel: the next card goes straight there
+            remember_dm_channel(session, rep_id, channel)
         # A new card is a new pending offer on the rep's (and their managers') App Home.
         request_home_refresh(session, home_audience(rt.config.config, [rep_id]), rt.clock.now())
 
@@ -153,20 +160,18 @@ def _record(rt: Runtime, offer_id: int, rep_id: str, channel: str, ts: str) -> N
 def update_offer_card(rt: Runtime, item: Claimed) -> dict[str, Any]:
     offer_id = int(item.payload["offer_id"])
     with rt.db.session() as session:
-        offer = session.get(Offer, offer_id)
+        offer = offer_facts(session, offer_id)
         if offer is None:
             raise GiveUp(f"offer {offer_id} no longer exists")
         if not offer.message_ts or not offer.channel:
-            post = session.scalars(
-                select(OutboxItem).where(OutboxItem.key == f"offer:{offer_id}:post")
-            ).first()
+            post = card_post(session, offer_id)
             if post is not None and post.status == "dead":
                 raise GiveUp(f"the card was never posted: {post.last_error}")
             raise Defer("card not posted yet")
         channel, ts, rep_id = offer.channel, offer.message_ts, offer.rep_id
     slack_id = rt.directory.slack_user_for(rep_id)
     with rt.db.session() as session:
-        offer = session.get(Offer, offer_id)
+        offer = offer_facts(session, offer_id)
         assert offer is not None
         # Render the offer as it is now: an update that runs late is still right.
         text, blocks = render_offer_card(load_card(rt, session, offer, slack_id))

@@ -5,9 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from bot.errors import RepNotInSlack
 from bot.outbox.recovery import already_posted, outbox_marker
 from bot.outbox.worker import Defer, GiveUp
@@ -17,20 +14,17 @@ from bot.views.card import lead_name
 from bot.views.escalation import escalation_blocks
 from bot.views.text import clock_time
 from routing.effects import EscalationNotice, parse
-from storage.models import Decision, Lead, Offer, OutboxItem
+from storage.cards import OfferFacts, card_post, decision_facts, lead_facts, offer_facts
+from storage.db import UnitOfWork
 from storage.outbox import Claimed
 
 MIN_CARD_WAIT = timedelta(milliseconds=500)
 
 
-def _card_on_its_way(session: Session, offer_id: int) -> datetime | None:
+def _card_on_its_way(session: UnitOfWork, offer_id: int) -> datetime | None:
     """When the offer's card is next tried, while it is still to be posted (not done,
     not given up on); else None."""
-    row = session.execute(
-        select(OutboxItem.status, OutboxItem.next_attempt_at).where(
-            OutboxItem.key == f"offer:{offer_id}:post"
-        )
-    ).first()
+    row = card_post(session, offer_id)
     if row is None or row.status != "pending":
         return None
     due = row.next_attempt_at
@@ -50,7 +44,7 @@ def send_reminder(rt: Runtime, item: Claimed) -> dict[str, Any]:
         # The card's row before the offer: a card done by then has its ts on the offer
         # (stored before the row is marked done), read after it.
         card_retry = _card_on_its_way(session, offer_id)
-        offer = session.get(Offer, offer_id)
+        offer = offer_facts(session, offer_id)
         if offer is None:
             raise GiveUp(f"offer {offer_id} no longer exists")
         if offer.outcome != "pending":
@@ -61,7 +55,7 @@ def send_reminder(rt: Runtime, item: Claimed) -> dict[str, Any]:
             # card backing off (Slack down) is not asked after more often than it tries.
             wait = max(MIN_CARD_WAIT, card_retry - rt.clock.now())
             raise Defer("card not posted yet", wait)
-        lead = session.get(Lead, offer.lead_id)
+        lead = lead_facts(session, offer.lead_id)
         assert lead is not None
         rep = rt.config.config.reps_by_id.get(offer.rep_id)
         due = (
@@ -92,7 +86,9 @@ def send_reminder(rt: Runtime, item: Claimed) -> dict[str, Any]:
     return {"channel": response["channel"], "ts": response["ts"]}
 
 
-def escalation_candidates(rt: Runtime, offer: Offer, pool_id: str | None) -> list[tuple[str, str]]:
+def escalation_candidates(
+    rt: Runtime, offer: OfferFacts, pool_id: str | None
+) -> list[tuple[str, str]]:
     """Reps a manager may hand the lead to: the pool's members, else the rep's team."""
     config = rt.config.config
     if pool_id and pool_id in config.pools:
@@ -112,12 +108,12 @@ def send_escalation_notice(rt: Runtime, item: Claimed) -> dict[str, Any]:
     assert isinstance(notice, EscalationNotice)
     offer_id, to = notice.offer_id, notice.to
     with rt.db.session() as session:
-        offer = session.get(Offer, offer_id)
+        offer = offer_facts(session, offer_id)
         if offer is None:
             raise GiveUp(f"offer {offer_id} no longer exists")
-        lead = session.get(Lead, offer.lead_id)
+        lead = lead_facts(session, offer.lead_id)
         assert lead is not None
-        decision = session.get(Decision, offer.decision_id) if offer.decision_id else None
+        decision = decision_facts(session, offer.decision_id)
         candidates = escalation_candidates(rt, offer, decision.pool_id if decision else None)
         text, blocks = escalation_blocks(
             offer_id=offer.id,

@@ -8,14 +8,13 @@ from datetime import timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
 
 from bot.clock import Clock
 from bot.config_store import ConfigStore
 from bot.errors import RepNotInSlack
 from bot.slack.errors import classify
 from storage.db import Database
-from storage.models import SlackUser
+from storage.slack_users import delete_mapping, rep_of_slack_user, save_lookup, slack_mapping
 
 log = logging.getLogger(__name__)
 # Slack accounts change rarely; a day-old mapping is refreshed on next use.
@@ -43,15 +42,15 @@ class SlackDirectory:
         now = self.clock.now()
         email = rep.email if rep is not None else None
         with self.db.session() as session:
-            row = session.get(SlackUser, rep_id)
-            if (
-                row is not None
-                and row.slack_user_id
-                and row.email == email
-                and now - row.looked_up_at < MAPPING_TTL
-            ):
-                self._remember(rep_id, row.slack_user_id)
-                return row.slack_user_id
+            row = slack_mapping(session, rep_id)
+        if (
+            row is not None
+            and row.slack_user_id
+            and row.email == email
+            and now - row.looked_up_at < MAPPING_TTL
+        ):
+            self._remember(rep_id, row.slack_user_id)
+            return row.slack_user_id
         if not email:
             raise RepNotInSlack(rep_id, None, "no email")
         try:
@@ -63,11 +62,7 @@ class SlackDirectory:
                 raise
             user_id, error = None, failure.error
         with self.db.session() as session:
-            row = session.get(SlackUser, rep_id)
-            if row is None:
-                row = SlackUser(rep_id=rep_id, looked_up_at=now)
-                session.add(row)
-            row.email, row.slack_user_id, row.looked_up_at, row.error = email, user_id, now, error
+            save_lookup(session, rep_id, email=email, slack_user_id=user_id, error=error, now=now)
         if user_id is None:
             raise RepNotInSlack(rep_id, email, error or "not found")
         self._remember(rep_id, user_id)
@@ -84,9 +79,7 @@ class SlackDirectory:
         if cached is not None and cached in reps:
             return cached
         with self.db.session() as session:
-            found = session.scalars(
-                select(SlackUser.rep_id).where(SlackUser.slack_user_id == slack_user_id)
-            ).first()
+            found = rep_of_slack_user(session, slack_user_id)
         if found is not None and found in reps:
             self._remember(found, slack_user_id)
             return found
@@ -114,9 +107,7 @@ class SlackDirectory:
             if user is not None:
                 self._by_user.pop(user, None)
         with self.db.session() as session:
-            row = session.get(SlackUser, rep_id)
-            if row is not None:
-                session.delete(row)
+            delete_mapping(session, rep_id)
 
     def warm(self) -> list[RepNotInSlack]:
         """Resolve every rep now (start-up, then periodically); returns the unmapped."""
