@@ -13,8 +13,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.runtime import Runtime
 from bot.salesforce.client import SalesforceClient
 from bot.salesforce.errors import LoginFailed, RecordGone, SalesforceProblem, SessionExpired
@@ -22,14 +20,11 @@ from bot.salesforce.ids import to_18
 from bot.salesforce.problems import outbox_semantics, require_client, tell_admins_about_auth
 from bot.salesforce.soql import parse_stamp
 from bot.services.leads import Ingested, ingest_lead, match_fields, route
-from routing.effects import FetchSalesforceLead
+from lifecycle.salesforce_fetch import fill_fetched_lead, store_to_fetch, take_fetched_record
 from routing.normalize import normalize_lead, salesforce_to_raw
-from routing.states import LeadEvent, LeadState, lead_transition
-from storage.events import record_event
-from storage.leads import store_lead
-from storage.locking import for_update
-from storage.models import Lead
-from storage.outbox import Claimed, enqueue_effect
+from routing.states import LeadState
+from storage.outbox import Claimed
+from storage.salesforce_leads import known_lead
 
 log = logging.getLogger(__name__)
 FETCHING = LeadState.FETCHING
@@ -77,9 +72,9 @@ def ingest_by_salesforce_id(
     """Fetch and route; raises ``RecordGone`` (nothing stored) for a deleted/converted id."""
     sf_id = to_18(salesforce_id)
     with rt.db.session() as session:
-        existing = _existing(session, sf_id, idempotency_key)
-        if existing is not None:
-            return FetchOutcome(Ingested(existing.id, existing.public_id, False), True)
+        existing = known_lead(session, sf_id, idempotency_key)
+    if existing is not None:
+        return FetchOutcome(Ingested(existing.id, existing.public_id, False), True)
     try:
         record = fetch_lead_record(client, sf_id)
     except RecordGone:
@@ -96,17 +91,6 @@ def ingest_by_salesforce_id(
     )
 
 
-def _existing(session: Any, sf_id: str, idempotency_key: str | None) -> Lead | None:
-    clauses = [Lead.salesforce_id == sf_id]
-    if idempotency_key:
-        clauses.append(Lead.idempotency_key == idempotency_key)
-    for clause in clauses:
-        found = session.scalars(select(Lead).where(clause)).first()
-        if found is not None:
-            return found
-    return None
-
-
 def _store_fetching(
     rt: Runtime,
     sf_id: str,
@@ -116,31 +100,15 @@ def _store_fetching(
 ) -> Ingested:
     now = rt.clock.now()
     with rt.db.session() as session:
-        stored = store_lead(
+        stored = store_to_fetch(
             session,
-            fields={},
-            raw={},
-            source=source,
-            received_at=now,
             salesforce_id=sf_id,
+            source=source,
             idempotency_key=idempotency_key,
+            error=problem.message,
+            now=now,
         )
-        lead = stored.lead
-        if stored.created:
-            lead.state = LeadState.FETCHING
-            record_event(
-                session, lead_id=lead.id, kind="salesforce.fetch_deferred", at=now,
-                error=problem.message,
-            )  # fmt: skip
-            enqueue_effect(
-                session,
-                FetchSalesforceLead(lead_id=lead.id, salesforce_id=sf_id),
-                key=f"lead:{lead.id}:salesforce_fetch",
-                now=now,
-                lead_id=lead.id,
-            )
-        result = Ingested(lead.id, lead.public_id, stored.created)
-    return result
+    return Ingested(stored.lead_id, stored.public_id, stored.created)
 
 
 def complete_fetch(rt: Runtime, lead_id: int, record: dict[str, Any]) -> bool:
@@ -148,17 +116,16 @@ def complete_fetch(rt: Runtime, lead_id: int, record: dict[str, Any]) -> bool:
     raw = record_to_raw(rt, record)
     now = rt.clock.now()
     with rt.db.session() as session:
-        stmt = select(Lead).where(Lead.id == lead_id).execution_options(populate_existing=True)
-        lead = session.scalars(for_update(session, stmt)).first()
-        if lead is None or lead.state != LeadState.FETCHING:
+        lead = take_fetched_record(session, lead_id, raw)
+        if lead is None:
             return False
-        lead.raw = raw
-        lead.fields = match_fields(
-            rt, session, normalize_lead(raw), salesforce_id=lead.salesforce_id
+        fill_fetched_lead(
+            session,
+            lead_id,
+            fields=match_fields(rt, session, normalize_lead(raw), salesforce_id=lead.salesforce_id),
+            created_at=parse_stamp(record.get("CreatedDate")),
+            now=now,
         )
-        lead.created_at = parse_stamp(record.get("CreatedDate"))
-        lead.state = lead_transition(lead.state, LeadEvent.FETCHED)
-        record_event(session, lead_id=lead.id, kind="salesforce.fetched", at=now)
     try:
         route(rt, lead_id)
     except Exception:  # stored as `new`: the sweeper routes it on its next tick

@@ -15,13 +15,11 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from bot.salesforce.ids import is_salesforce_id, to_18
 from routing.config.models import RoutingConfig
 from routing.matching import MatchIndex
 from storage.crm import CrmSnapshot, generation, load_snapshot
-from storage.db import Database
+from storage.db import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +79,7 @@ class Matcher:
 
     def enrich(
         self,
-        session: Session,
+        session: UnitOfWork,
         config: RoutingConfig,
         fields: Mapping[str, Any],
         *,
@@ -107,11 +105,11 @@ class Matcher:
         if thread is not None:
             thread.join(timeout)
 
-    def _key_for(self, session: Session, config: RoutingConfig) -> tuple[int, str, float]:
+    def _key_for(self, session: UnitOfWork, config: RoutingConfig) -> tuple[int, str, float]:
         return (generation(session), config.version, config.salesforce.match_threshold)
 
     def _current(
-        self, session: Session, config: RoutingConfig, db: Database | None
+        self, session: UnitOfWork, config: RoutingConfig, db: Database | None
     ) -> tuple[MatchIndex | None, _Owners]:
         key = self._key_for(session, config)
         with self._lock:

@@ -18,22 +18,16 @@ row only briefly.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-
-from sqlalchemy import update
-from sqlalchemy.orm import Session
+from datetime import datetime
 
 from bot.runtime import Runtime
 from lifecycle.escalation import Fired, fire_batch, fire_timer
 from lifecycle.salesforce_writes import enqueue_for_new_offer
-from storage.events import record_event
-from storage.models import Timer
+from lifecycle.timer_failures import back_off_timer
+from storage.db import UnitOfWork
 from storage.timers import claim_due, claim_one
 
 log = logging.getLogger(__name__)
-# A timer whose step keeps failing (a bug, a vanished config entry) backs off and is
-# finally given up on visibly, so it never blocks the timers behind it.
-MAX_TIMER_ATTEMPTS = 5
 # Timers claimed per transaction, and how long a batch may run before it leaves the
 # rest to the next one: the batch holds its rows (on SQLite, the database) meanwhile.
 BATCH = 100
@@ -59,14 +53,16 @@ def fire_due_timers(rt: Runtime, *, limit: int = 5000, batch: int = BATCH) -> in
                     budget_s=BATCH_BUDGET_S,
                 )
                 _offer_effects(rt, session, [step for _, step in result.fired])
+                # When each fired step was due: read here, not from the rows after commit.
+                fired_due = [(timer.due_at, step) for timer, step in result.fired]
         except Exception:
             if not claimed:
                 raise
             log.exception("timer_batch_failed", extra={"timers": len(claimed)})
             fired += sum(_fire_one(rt, timer_id) for timer_id in claimed)
             continue
-        for timer, step in result.fired:
-            _observe(rt, timer, step)
+        for due_at, step in fired_due:
+            _observe(rt, due_at, step)
         ran = len(result.fired) + sum(_fire_one(rt, timer_id) for timer_id in result.held)
         fired += ran
         if len(claimed) < batch and not result.unrun:
@@ -86,17 +82,18 @@ def _fire_one(rt: Runtime, timer_id: int) -> int:
                 return 0  # fired meanwhile, or another replica holds it
             step = fire_timer(session, rt.config.router, timer, now)
             _offer_effects(rt, session, [step])
+            due_at = timer.due_at
     except Exception:
         log.exception("timer_failed", extra={"timer": timer_id})
         _back_off(rt, timer_id)
         return 0
     if step.outcome == "waiting":
         return 0  # still pending: fires once the earlier step has
-    _observe(rt, timer, step)
+    _observe(rt, due_at, step)
     return 1
 
 
-def _offer_effects(rt: Runtime, session: Session, steps: list[Fired]) -> None:
+def _offer_effects(rt: Runtime, session: UnitOfWork, steps: list[Fired]) -> None:
     """What every new offer gets, whichever path made it: here, the Salesforce owner
     write-back (``owner_update: on_offer``) for offers a reassign step made."""
     if rt.salesforce is None:
@@ -106,32 +103,14 @@ def _offer_effects(rt: Runtime, session: Session, steps: list[Fired]) -> None:
             enqueue_for_new_offer(session, rt.config.config, step.new_offer, now=rt.clock.now())
 
 
-def _observe(rt: Runtime, timer: Timer, step: Fired) -> None:
+def _observe(rt: Runtime, due_at: datetime, step: Fired) -> None:
     rt.metrics.timers.labels(step.outcome).inc()
-    lateness = (rt.clock.now() - timer.due_at).total_seconds()
+    lateness = (rt.clock.now() - due_at).total_seconds()
     rt.metrics.timer_lateness.observe(max(0.0, lateness))
 
 
 def _back_off(rt: Runtime, timer_id: int) -> None:
+    """Count the failure in a transaction of its own (the step's was rolled back)."""
     now = rt.clock.now()
     with rt.db.session() as session:
-        timer = session.get(Timer, timer_id)
-        if timer is None or timer.status != "pending":
-            return
-        timer.attempts += 1
-        if timer.attempts >= MAX_TIMER_ATTEMPTS:
-            timer.status = "failed"
-            record_event(
-                session,
-                lead_id=timer.lead_id,
-                kind="sla.step_failed",
-                at=now,
-                timer=timer.id,
-                step=timer.payload,
-            )
-        else:
-            session.execute(
-                update(Timer)
-                .where(Timer.id == timer_id)
-                .values(due_at=now + timedelta(seconds=2**timer.attempts))
-            )
+        back_off_timer(session, timer_id, now)
