@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from rich.console import Console
-from sqlalchemy import select
 
 from storage.db import Database
-from storage.models import LEAD_ID_OFFSET, Event, Lead
+from storage.demo_queries import EventLine, events_after, lead_fields
+from storage.models import LEAD_ID_OFFSET
 
 STYLES = {
     "lead.received": ("cyan", "received"),
@@ -38,25 +38,19 @@ class LiveFeed:
 
     def poll(self) -> int:
         with self.db.session() as session:
-            events = list(
-                session.scalars(select(Event).where(Event.id > self.last_id).order_by(Event.id))
-            )
-            for lead_id in {e.lead_id for e in events if e.lead_id and e.lead_id not in self.names}:
-                lead = session.get(Lead, lead_id)
-                if lead is not None:
-                    company = lead.fields.get("company")
-                    who = " ".join(
-                        str(lead.fields[k])
-                        for k in ("first_name", "last_name")
-                        if lead.fields.get(k)
-                    )
-                    self.names[lead_id] = f"{who} ({company})" if company else who
+            events = events_after(session, self.last_id)
+            new = {e.lead_id for e in events if e.lead_id and e.lead_id not in self.names}
+            found = lead_fields(session, new)
+        for lead_id, fields in found.items():
+            company = fields.get("company")
+            who = " ".join(str(fields[k]) for k in ("first_name", "last_name") if fields.get(k))
+            self.names[lead_id] = f"{who} ({company})" if company else who
         for event in events:
             self.last_id = event.id
             self.console.print(self._line(event), highlight=False)
         return len(events)
 
-    def _line(self, event: Event) -> str:
+    def _line(self, event: EventLine) -> str:
         style, label = STYLES.get(event.kind, ("white", event.kind))
         at: datetime = event.at.astimezone(self.tz)
         lead = f"L-{event.lead_id + LEAD_ID_OFFSET}" if event.lead_id else "-"

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 import holidays
 import httpx
 from rich.console import Console
-from sqlalchemy import func, select
 
 from bot.clock import CompressedClock
 from bot.config_store import ConfigStore
@@ -29,8 +28,8 @@ from routing.config.models import RoutingConfig
 from slack_emulator import SlackEmulator
 from storage.crm import apply_records
 from storage.db import Database
+from storage.demo_queries import pending_timers_due_by
 from storage.migrate import upgrade
-from storage.models import Timer
 
 DEMO_DB = Path("var") / "demo.db"
 EXAMPLES = Path("examples")
@@ -82,11 +81,7 @@ def setup_emulator(config: RoutingConfig) -> tuple[SlackEmulator, dict[str, list
 def ladders_running(db: Database, now: datetime, horizon: datetime) -> bool:
     """Whether an SLA step is due before the demo's time runs out: keep watching."""
     with db.session() as session:
-        due = session.scalar(
-            select(func.count())
-            .select_from(Timer)
-            .where(Timer.status == "pending", Timer.due_at <= horizon)
-        )
+        due = pending_timers_due_by(session, horizon)
     return bool(due)
 
 

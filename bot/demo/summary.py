@@ -8,10 +8,9 @@ from statistics import quantiles
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
 from storage.db import Database
-from storage.models import Event, Lead, Offer
+from storage.demo_queries import all_event_kinds, all_lead_times, all_offer_times
 
 
 @dataclass
@@ -34,23 +33,26 @@ class Summary:
 def collect(db: Database) -> Summary:
     summary = Summary()
     with db.session() as session:
-        for lead in session.scalars(select(Lead)):
-            summary.leads += 1
-            summary.states[lead.state] += 1
-            if lead.accepted_at is not None:
-                summary.speed_to_lead_minutes.append(
-                    (lead.accepted_at - lead.received_at).total_seconds() / 60
-                )
-        for kind in session.scalars(select(Event.kind)):
-            summary.events[kind] += 1
-        for offer in session.scalars(select(Offer)):
-            counts = summary.per_rep.setdefault(offer.rep_id, Counter())
-            counts["offered"] += 1
-            counts[offer.outcome] += 1
-            if offer.outcome == "accepted" and offer.responded_at is not None:
-                summary.accept_minutes.append(
-                    (offer.responded_at - offer.offered_at).total_seconds() / 60
-                )
+        leads = all_lead_times(session)
+        kinds = all_event_kinds(session)
+        offers = all_offer_times(session)
+    for lead in leads:
+        summary.leads += 1
+        summary.states[lead.state] += 1
+        if lead.accepted_at is not None:
+            summary.speed_to_lead_minutes.append(
+                (lead.accepted_at - lead.received_at).total_seconds() / 60
+            )
+    for kind in kinds:
+        summary.events[kind] += 1
+    for offer in offers:
+        counts = summary.per_rep.setdefault(offer.rep_id, Counter())
+        counts["offered"] += 1
+        counts[offer.outcome] += 1
+        if offer.outcome == "accepted" and offer.responded_at is not None:
+            summary.accept_minutes.append(
+                (offer.responded_at - offer.offered_at).total_seconds() / 60
+            )
     return summary
 
 

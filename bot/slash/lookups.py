@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot.slack.mrkdwn import Mrkdwn, lines, md
 from bot.slash.base import Reply, SlashContext, Usage, load_lead
 from bot.views.card import lead_name
 from bot.views.text import human_duration
-from storage.models import Lead, Offer
+from storage.lead_lists import accepted_by, open_for_claim, pending_offers_of
 from storage.outbox import pending_for_lead
 
 MINE_LIMIT = 20
@@ -23,24 +21,13 @@ def _one_lead_arg(args: list[str], usage: str) -> str:
 def mine(ctx: SlashContext, args: list[str]) -> Reply:
     rep_id = ctx.rep()
     with ctx.rt.db.session() as session:
-        pending = session.scalars(
-            select(Offer).where(Offer.rep_id == rep_id, Offer.outcome == "pending")
-        ).all()
-        pending_lines = []
-        for offer in pending:
-            lead = session.get(Lead, offer.lead_id)
-            if lead is not None:
-                due = f", accept by {offer.deadline:%H:%M} UTC" if offer.deadline else ""
-                pending_lines.append(md("• *{}* {}{}", lead.public_id, lead_name(lead.fields), due))
-        accepted = session.scalars(
-            select(Lead)
-            .where(Lead.assignee == rep_id, Lead.state == "accepted")
-            .order_by(Lead.accepted_at.desc())
-            .limit(MINE_LIMIT)
-        ).all()
-        accepted_lines = [
-            md("• *{}* {}", lead.public_id, lead_name(lead.fields)) for lead in accepted
-        ]
+        pending = pending_offers_of(session, rep_id)
+        accepted = accepted_by(session, rep_id, limit=MINE_LIMIT)
+    pending_lines = []
+    for lead in pending:
+        due = f", accept by {lead.deadline:%H:%M} UTC" if lead.deadline else ""
+        pending_lines.append(md("• *{}* {}{}", lead.public_id, lead_name(lead.fields), due))
+    accepted_lines = [md("• *{}* {}", lead.public_id, lead_name(lead.fields)) for lead in accepted]
     parts = [
         md("*Waiting for you*\n{}", lines(pending_lines) or "Nothing pending."),
         md("*Yours (latest {})*\n{}", MINE_LIMIT, lines(accepted_lines) or "None yet."),
@@ -116,16 +103,11 @@ def queue(ctx: SlashContext, args: list[str]) -> Reply:
     if not mine:
         return Reply(Mrkdwn("You are not a member of any queue."))
     with ctx.rt.db.session() as session:
-        open_leads = session.scalars(
-            select(Lead)
-            .where(Lead.state == "queued", Lead.queue_id.in_(mine))
-            .order_by(Lead.routed_at)
-            .limit(MINE_LIMIT)
-        ).all()
-        found = [
-            md("• *{}* {} in {}", lead.public_id, lead_name(lead.fields), lead.queue_id)
-            for lead in open_leads
-        ]
+        open_leads = open_for_claim(session, mine, limit=MINE_LIMIT)
+    found = [
+        md("• *{}* {} in {}", lead.public_id, lead_name(lead.fields), lead.queue_id)
+        for lead in open_leads
+    ]
     if not found:
         return Reply(md("Nothing waiting in {}.", ", ".join(sorted(mine))))
     return Reply(md("*Open for claim* (`/leads claim LEAD`)\n{}", lines(found)))
