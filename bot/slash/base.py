@@ -9,8 +9,7 @@ from bot.actor import Actor
 from bot.errors import UserFacingError
 from bot.runtime import Runtime
 from bot.slack.mrkdwn import Mrkdwn
-from storage.leads import find_lead
-from storage.models import Lead
+from storage.lead_snapshots import LeadSnapshot, lead_snapshot
 
 
 @dataclass
@@ -37,13 +36,12 @@ class Usage(UserFacingError):
     """Wrong arguments: the message is the usage line."""
 
 
-def load_lead(ctx: SlashContext, ref: str) -> Lead:
+def load_lead(ctx: SlashContext, ref: str) -> LeadSnapshot:
+    """The lead the user named, with its offers and decisions, as plain values."""
     with ctx.rt.db.session() as session:
-        lead = find_lead(session, ref)
-        if lead is None:
-            raise UserFacingError(
-                f"No lead `{ref}`. Use the short id (like `L-1042`) or the Salesforce id."
-            )
-        # Touch relationships inside the session so callers can read them after it.
-        _ = lead.offers, lead.decisions
-        return lead
+        lead = lead_snapshot(session, ref)
+    if lead is None:
+        raise UserFacingError(
+            f"No lead `{ref}`. Use the short id (like `L-1042`) or the Salesforce id."
+        )
+    return lead
