@@ -18,15 +18,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, lazyload
 
 from lifecycle.assign import route_leads
-from lifecycle.offers import end_offer
+from lifecycle.open_claim import TIMED_OUT, open_claim, over_limit, time_out_offer
 from routing.config.models import RoutingConfig
-from routing.effects import EscalationNotice, PostQueueCard, Remind, SlaAlert, UpdateOfferCard
+from routing.effects import EscalationNotice, Remind
 from routing.engine import Router
-from routing.sla import LadderStep, fallback_queue, notify_recipients
-from routing.states import LeadEvent, OfferEvent, lead_transition
+from routing.sla import LadderStep, notify_recipients
 from storage.events import record_event
 from storage.locking import for_update
-from storage.models import Decision, Lead, Offer, Timer
+from storage.models import Lead, Offer, Timer
 from storage.offers import lock_offer, lock_offers
 from storage.outbox import enqueue_effect
 from storage.timers import (
@@ -34,8 +33,6 @@ from storage.timers import (
     cancel_for_offers,
     mark_fired,
 )
-
-TIMED_OUT = "not accepted in time"
 
 
 @dataclass(frozen=True)
@@ -251,14 +248,14 @@ def _fire_moving(
             snapshot = offer.sla or {}
             limit = int(snapshot.get("max_reassignments", config.max_reassignments))
             if timed_out.get(lead.id, 0) >= limit:
-                whats[timer.id] = _over_limit(session, router, offer, lead, limit, now)
+                whats[timer.id] = over_limit(session, router, offer, lead, limit, now)
             else:
-                _end_offer(session, offer, now, TIMED_OUT, cancel=False)
+                time_out_offer(session, offer, now, TIMED_OUT, cancel=False)
                 ended.append(offer)
                 to_route.append((timer, lead))
         elif action.get("open_claim"):
             queue = str(action["open_claim"])
-            whats[timer.id] = _open_claim(session, router, offer, lead, queue, now, TIMED_OUT)
+            whats[timer.id] = open_claim(session, router, offer, lead, queue, now, TIMED_OUT)
         else:
             whats[timer.id] = "notify"
     cancel_for_offers(session, [o.id for o in ended])
@@ -301,22 +298,6 @@ def _timed_out_before(session: Session, pairs: Sequence[tuple[Offer, Lead]]) -> 
     return {lead_id: int(n) for lead_id, n in rows}
 
 
-def _over_limit(
-    session: Session, router: Router, offer: Offer, lead: Lead, limit: int, now: datetime
-) -> str:
-    """Reassigned as often as allowed: open for claim (and tell admins), or unrouted."""
-    queue = fallback_queue(router.config, offer.sla or {}, offer.rep_id)
-    reason = f"{TIMED_OUT}; reassignment limit ({limit}) reached"
-    if queue is None:
-        _end_offer(session, offer, now, reason)
-        lead.state = lead_transition(lead.state, LeadEvent.NOBODY)
-        _alert_admins(session, router.config, lead, now, f"{reason} and no queue to open")
-        return "limit reached, unrouted"
-    _open_claim(session, router, offer, lead, queue, now, reason)
-    _alert_admins(session, router.config, lead, now, f"{reason}; opened for claim in {queue}")
-    return f"limit reached, open claim in {queue}"
-
-
 def _notify(
     session: Session,
     config: RoutingConfig,
@@ -334,102 +315,3 @@ def _notify(
             now=now,
             lead_id=offer.lead_id,
         )
-
-
-def _end_offer(
-    session: Session, offer: Offer, now: datetime, reason: str, *, cancel: bool = True
-) -> None:
-    """The offer timed out: closed, its card updated; its ladder stopped (unless the
-    caller stops several at once)."""
-    end_offer(session, offer, OfferEvent.TIME_OUT, now, reason=reason, stop_ladder=cancel)
-    enqueue_effect(
-        session,
-        UpdateOfferCard(offer_id=offer.id),
-        key=f"offer:{offer.id}:timed_out",
-        later=True,
-        now=now,
-        lead_id=offer.lead_id,
-    )
-
-
-def _open_claim(
-    session: Session,
-    router: Router,
-    offer: Offer,
-    lead: Lead,
-    queue: str,
-    now: datetime,
-    reason: str,
-) -> str:
-    _end_offer(session, offer, now, f"{reason}; opened for claim in {queue}")
-    lead.state = lead_transition(lead.state, LeadEvent.QUEUE)
-    lead.queue_id = queue
-    session.add(
-        Decision(
-            lead_id=lead.id,
-            decided_at=now,
-            rule=None,
-            target="queue",
-            queue_id=queue,
-            reason=f"SLA: opened for claim in {queue} ({reason})",
-            trace=[{"step": "sla", "action": "open_claim", "queue": queue, "offer": offer.id}],
-            config_version=router.version,
-        )
-    )
-    record_event(session, lead_id=lead.id, kind="lead.queued", at=now, queue=queue, by="sla")
-    enqueue_effect(
-        session,
-        PostQueueCard(lead_id=lead.id, queue=queue),
-        key=f"lead:{lead.id}:queue:offer{offer.id}",
-        later=True,
-        now=now,
-        lead_id=lead.id,
-    )
-    return f"open claim in {queue}"
-
-
-def _alert_admins(
-    session: Session, config: RoutingConfig, lead: Lead, now: datetime, text: str
-) -> None:
-    for admin in config.admins:
-        enqueue_effect(
-            session,
-            # Plain facts: the bot words and escapes the message when it sends it.
-            SlaAlert(admin=admin, lead=lead.public_id, sla_problem=text),
-            key=f"lead:{lead.id}:sla_alert:{now.isoformat()}:{admin}",
-            later=True,
-            now=now,
-            lead_id=lead.id,
-        )
-
-
-def open_claim_now(
-    session: Session, router: Router, offer_id: int, *, by: str, now: datetime
-) -> str | None:
-    """A manager opens a late offer for claim; returns the queue, or None if not pending."""
-    offer = lock_offer(session, offer_id)
-    if offer is None or offer.outcome != "pending":
-        return None
-    lead = session.get(Lead, offer.lead_id)
-    assert lead is not None
-    queue = fallback_queue(router.config, offer.sla or {}, offer.rep_id)
-    if queue is None:
-        return None
-    _open_claim(session, router, offer, lead, queue, now, f"opened by {by}")
-    return queue
-
-
-def nudge_rep(session: Session, offer_id: int, *, by: str, now: datetime) -> bool:
-    """A manager's Nudge: remind the rep of a pending offer again; False if not pending."""
-    offer = session.get(Offer, offer_id)
-    if offer is None or offer.outcome != "pending":
-        return False
-    enqueue_effect(
-        session,
-        Remind(offer_id=offer_id, by=by),
-        key=f"offer:{offer_id}:nudge:{now.isoformat()}",
-        now=now,
-        lead_id=offer.lead_id,
-    )
-    record_event(session, lead_id=offer.lead_id, kind="sla.nudged", at=now, actor=by)
-    return True

@@ -11,8 +11,8 @@ from bot.errors import NotAQueueMember
 from bot.runtime import Runtime
 from lifecycle.assign import RouteResult, route_lead
 from lifecycle.claims import ClaimResult, claim_lead
-from lifecycle.escalation import nudge_rep, open_claim_now
 from lifecycle.home import request_home_refresh, request_lead_home_refresh
+from lifecycle.manager_actions import nudge_rep, open_claim_now
 from lifecycle.offers import Answer, accept_offer
 from lifecycle.reassign import ReassignResult, decline_and_pass_on, reassign_lead
 from lifecycle.salesforce_writes import enqueue_for_new_offer, enqueue_salesforce_writes
