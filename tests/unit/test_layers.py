@@ -104,3 +104,25 @@ def test_storage_holds_no_slack_text_or_policy_words() -> None:
             ):
                 wrong.append(f"{path.relative_to(REPO)}: {needle}")
     assert not wrong, wrong
+
+
+def test_only_the_lifecycle_layer_changes_a_lead_or_an_offer() -> None:
+    """Assigning ``.state`` or ``.outcome``, or asking for a transition, happens in
+    ``lifecycle/`` only (``routing/states.py`` defines the tables)."""
+    wrong = []
+    for package in ("bot", "storage", "routing"):
+        for path in _modules(package):
+            if path.relative_to(REPO).as_posix() == "routing/states.py":
+                continue
+            tree = ast.parse(path.read_text(), str(path))
+            for node in ast.walk(tree):
+                targets = node.targets if isinstance(node, ast.Assign) else []
+                for target in targets:
+                    if isinstance(target, ast.Attribute) and target.attr in ("state", "outcome"):
+                        wrong.append(f"{path.relative_to(REPO)}:{node.lineno} sets .{target.attr}")
+                if isinstance(node, ast.Call) and getattr(node.func, "id", "") in (
+                    "lead_transition",
+                    "offer_transition",
+                ):
+                    wrong.append(f"{path.relative_to(REPO)}:{node.lineno} changes state")
+    assert not wrong, "\n".join(wrong)
