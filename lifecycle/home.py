@@ -17,7 +17,7 @@ from routing.config.models import RoutingConfig
 from routing.effects import PublishHome
 from routing.teams import home_audience, queue_audience
 from storage.models import Lead
-from storage.outbox import enqueue_effect
+from storage.outbox import enqueue_effect, pending_not_started
 
 # Background refreshes wait this long: cards first, and bursts publish once.
 SETTLE = timedelta(seconds=1)
@@ -30,13 +30,29 @@ def home_key_prefix(rep_id: str) -> str:
 def request_home_refresh(
     session: Session, rep_ids: Iterable[str], now: datetime, *, delay: timedelta = SETTLE
 ) -> int:
-    """Queue a Home publish for each rep, in the caller's transaction; returns how many.
+    """Queue a Home publish for each rep, in the caller's transaction; returns how many
+    were queued.
 
-    The publish waits ``delay`` so cards go out first and a burst of changes settles
-    into one publish; a user opening Home passes ``delay=timedelta(0)``.
+    At most one publish per rep waits at a time: a rep with one not started yet gets
+    none more (it renders the database as it is when it runs, so after this change:
+    it stays locked until this transaction commits). The publish waits ``delay`` so
+    cards go out first and a burst of changes settles into one; a user opening Home
+    passes ``delay=timedelta(0)``.
     """
+    reps = sorted(set(rep_ids))
+    waiting = {
+        str(payload.get("rep"))
+        for _, payload in pending_not_started(
+            session,
+            kind=PublishHome.KIND,
+            key_prefixes=[home_key_prefix(r) for r in reps],
+            now=now,
+        )
+    }
     count = 0
-    for rep_id in sorted(set(rep_ids)):
+    for rep_id in reps:
+        if rep_id in waiting and delay > timedelta(0):
+            continue
         enqueue_effect(
             session,
             PublishHome(rep=rep_id),

@@ -9,6 +9,7 @@ previous try may have reached Slack.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -210,3 +211,21 @@ def pending_after(
         )
     )
     return [PendingAfter(payload, locked_until) for payload, locked_until in rows]
+
+
+def pending_not_started(
+    session: Session, *, kind: str, key_prefixes: Collection[str], now: datetime
+) -> list[tuple[str, dict[str, Any]]]:
+    """Rows of ``kind`` whose key starts with one of ``key_prefixes``, pending and not
+    leased by a worker: (key, payload), row-locked until the caller commits (skipping any
+    a worker is claiming now), so none of them starts before the caller's change is
+    visible. A change can join one instead of queueing another (App Home refreshes)."""
+    if not key_prefixes:
+        return []
+    stmt = select(OutboxItem.key, OutboxItem.payload).where(
+        OutboxItem.kind == kind,
+        OutboxItem.status == "pending",
+        or_(OutboxItem.locked_until.is_(None), OutboxItem.locked_until <= now),
+        or_(*(OutboxItem.key.startswith(p, autoescape=True) for p in sorted(key_prefixes))),
+    )
+    return [(k, dict(p)) for k, p in session.execute(for_update(session, stmt, skip_locked=True))]

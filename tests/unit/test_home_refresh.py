@@ -65,10 +65,36 @@ def test_each_request_is_a_new_delayed_row_per_rep(db: Database) -> None:
     assert [r.next_attempt_at for r in made] == [NOW + SETTLE, NOW + SETTLE, NOW]
 
 
+def started(db: Database, rep: str, until: datetime = NOW + timedelta(seconds=30)) -> None:
+    """A worker has leased the rep's waiting publish (so a new request queues another)."""
+    with db.session() as s:
+        s.execute(
+            update(OutboxItem)
+            .where(OutboxItem.key.startswith(f"home:{rep}:"), OutboxItem.locked_until.is_(None))
+            .values(locked_until=until)
+        )
+
+
+def test_a_request_joins_the_publish_still_waiting_for_that_rep(db: Database) -> None:
+    with db.session() as s:
+        assert request_home_refresh(s, ["alice", "bob"], NOW) == 2
+    with db.session() as s:
+        assert request_home_refresh(s, ["alice", "bob", "carol"], NOW) == 1  # only carol
+    assert [r.payload["rep"] for r in rows(db)] == ["alice", "bob", "carol"]
+    started(db, "alice")  # being published: it may have read the state already
+    with db.session() as s:
+        assert request_home_refresh(s, ["alice", "bob"], NOW) == 1
+    with db.session() as s:
+        assert request_home_refresh(s, ["alice"], NOW, delay=timedelta(0)) == 1  # opened Home
+    assert [r.payload["rep"] for r in rows(db)] == ["alice", "bob", "carol", "alice", "alice"]
+
+
 def test_an_older_publish_yields_to_a_newer_one_not_yet_started(db: Database) -> None:
     with db.session() as s:
         request_home_refresh(s, ["alice"], NOW)
         request_home_refresh(s, ["bob"], NOW)
+    started(db, "alice")
+    with db.session() as s:
         request_home_refresh(s, ["alice"], NOW)
     a1, b, a2 = rows(db)
     with db.session() as s:
@@ -83,6 +109,8 @@ def test_an_older_publish_yields_to_a_newer_one_not_yet_started(db: Database) ->
 def test_a_newer_publish_leased_before_ours_may_be_stale(db: Database) -> None:
     with db.session() as s:
         request_home_refresh(s, ["alice", "alice:x"], NOW)
+    started(db, "alice")
+    with db.session() as s:
         request_home_refresh(s, ["alice"], NOW)
     older, _, newer = (r for r in rows(db) if r.payload["rep"] in ("alice", "alice:x"))
     lease = NOW + timedelta(seconds=30)
