@@ -17,10 +17,12 @@ from routing.config.models import RoutingConfig
 from routing.effects import PublishHome
 from routing.teams import home_audience, queue_audience
 from storage.models import Lead
-from storage.outbox import enqueue_effect, pending_not_started
+from storage.outbox import enqueue_effect, pending_not_started, reschedule
 
-# Background refreshes wait this long: cards first, and bursts publish once.
+# Background refreshes wait this long after the last change: cards first, and a burst
+# publishes once; but never longer than MAX_WAIT after the first change.
 SETTLE = timedelta(seconds=1)
+MAX_WAIT = timedelta(seconds=10)
 
 
 def home_key_prefix(rep_id: str) -> str:
@@ -30,28 +32,37 @@ def home_key_prefix(rep_id: str) -> str:
 def request_home_refresh(
     session: Session, rep_ids: Iterable[str], now: datetime, *, delay: timedelta = SETTLE
 ) -> int:
-    """Queue a Home publish for each rep, in the caller's transaction; returns how many
-    were queued.
+    """Ask for each rep's Home to be published, in the caller's transaction; returns how
+    many new publishes were queued.
 
-    At most one publish per rep waits at a time: a rep with one not started yet gets
-    none more (it renders the database as it is when it runs, so after this change:
-    it stays locked until this transaction commits). The publish waits ``delay`` so
-    cards go out first and a burst of changes settles into one; a user opening Home
-    passes ``delay=timedelta(0)``.
+    At most one publish per rep waits at a time, and it is debounced: a change for a rep
+    whose publish has not started joins it and moves it to ``delay`` after this change,
+    but never past ``MAX_WAIT`` after it was first asked for. So a burst publishes each
+    Home once when it settles, a steady stream at most every ``MAX_WAIT``, and cards
+    (due at once) go first. The waiting row stays locked until this transaction commits,
+    so it renders this change. A user opening Home passes ``delay=timedelta(0)``: that
+    one is published at once.
     """
     reps = sorted(set(rep_ids))
-    waiting = {
-        str(payload.get("rep"))
-        for _, payload in pending_not_started(
+    joined: set[str] = set()
+    if delay > timedelta(0):
+        waiting = pending_not_started(
             session,
             kind=PublishHome.KIND,
             key_prefixes=[home_key_prefix(r) for r in reps],
             now=now,
         )
-    }
+        for row in waiting:
+            rep = str(row.payload.get("rep"))
+            if rep not in reps or rep in joined:
+                continue
+            joined.add(rep)
+            due = min(now + delay, row.created_at + MAX_WAIT)
+            if row.due < due:  # later, not sooner: a Retry-After or back-off stands
+                reschedule(session, row.id, at=due)
     count = 0
     for rep_id in reps:
-        if rep_id in waiting and delay > timedelta(0):
+        if rep_id in joined:
             continue
         enqueue_effect(
             session,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -213,19 +213,43 @@ def pending_after(
     return [PendingAfter(payload, locked_until) for payload, locked_until in rows]
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """A pending row no worker has started: when it was queued and when it is due."""
+
+    id: int
+    payload: dict[str, Any]
+    created_at: datetime
+    due: datetime
+
+
 def pending_not_started(
     session: Session, *, kind: str, key_prefixes: Collection[str], now: datetime
-) -> list[tuple[str, dict[str, Any]]]:
+) -> list[Waiting]:
     """Rows of ``kind`` whose key starts with one of ``key_prefixes``, pending and not
-    leased by a worker: (key, payload), row-locked until the caller commits (skipping any
-    a worker is claiming now), so none of them starts before the caller's change is
-    visible. A change can join one instead of queueing another (App Home refreshes)."""
+    leased by a worker, row-locked until the caller commits (skipping any a worker is
+    claiming now), so none of them starts before the caller's change is visible. A
+    change can join one instead of queueing another (App Home refreshes)."""
     if not key_prefixes:
         return []
-    stmt = select(OutboxItem.key, OutboxItem.payload).where(
+    stmt = select(
+        OutboxItem.id, OutboxItem.payload, OutboxItem.created_at, OutboxItem.next_attempt_at
+    ).where(
         OutboxItem.kind == kind,
         OutboxItem.status == "pending",
         or_(OutboxItem.locked_until.is_(None), OutboxItem.locked_until <= now),
         or_(*(OutboxItem.key.startswith(p, autoescape=True) for p in sorted(key_prefixes))),
     )
-    return [(k, dict(p)) for k, p in session.execute(for_update(session, stmt, skip_locked=True))]
+    return [
+        Waiting(i, dict(p), _aware(c), _aware(d))
+        for i, p, c, d in session.execute(for_update(session, stmt, skip_locked=True))
+    ]
+
+
+def reschedule(session: Session, item_id: int, *, at: datetime) -> None:
+    session.execute(update(OutboxItem).where(OutboxItem.id == item_id).values(next_attempt_at=at))
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every time stored here is UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

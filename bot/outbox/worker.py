@@ -3,6 +3,10 @@
 A handler either returns a result (the row is done), raises ``Defer`` (try again
 later without counting an attempt), raises ``GiveUp`` (visibly dead), or fails
 with a Slack error that is classified into retry-after, backoff or give-up.
+
+``attempts`` counts the tries that may have reached Slack: a rate-limited try does not
+count (Slack did nothing), so ``attempts > 1`` tells a handler that an earlier try may
+have posted (a crash, a 5xx or a lost answer) and it should look before posting again.
 """
 
 from __future__ import annotations
@@ -101,12 +105,13 @@ class OutboxWorker:
             if failure.permanent:
                 self._give_up(item, f"Slack said {failure.error}")
                 return
-            delay = (
-                timedelta(seconds=failure.retry_after)
-                if failure.retry_after is not None
-                else outbox.backoff(item.attempts)
-            )
-            self._retry(item, failure.describe(), delay)
+            if failure.retry_after is not None:
+                # Rate limited: Slack refused the call without doing it. Not an attempt
+                # that may have reached Slack, so the next try needs no recovery check
+                # (a history lookup per throttled post would itself be throttled).
+                self._throttled(item, failure.describe(), failure.retry_after)
+                return
+            self._retry(item, failure.describe(), outbox.backoff(item.attempts))
             return
         except Exception as exc:  # a bug or an outage: keep the row, retry with backoff
             log.exception("outbox_handler_failed", extra={"key": item.key, "kind": item.kind})
@@ -115,6 +120,12 @@ class OutboxWorker:
         with self.rt.db.session() as s:
             outbox.complete(s, item.id, now=self.rt.clock.now(), result=result)
         self.rt.metrics.deliveries.labels(item.kind, "done").inc()
+
+    def _throttled(self, item: Claimed, error: str, retry_after: float) -> None:
+        at = self.rt.clock.now() + timedelta(seconds=retry_after)
+        with self.rt.db.session() as s:
+            outbox.retry_later(s, item.id, error=error, at=at, count_attempt=False)
+        self.rt.metrics.deliveries.labels(item.kind, "throttled").inc()
 
     def _retry(self, item: Claimed, error: str, delay: timedelta) -> None:
         now = self.rt.clock.now()

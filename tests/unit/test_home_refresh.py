@@ -146,3 +146,29 @@ def test_a_rep_whose_id_extends_another_does_not_supersede_it(db: Database) -> N
     ab = next(r for r in rows(db) if r.payload["rep"] == "ab")
     with db.session() as s:
         assert not superseded(s, claimed(ab), "ab", NOW)
+
+
+def test_a_joined_publish_waits_for_the_burst_to_settle_but_not_forever(db: Database) -> None:
+    from lifecycle.home import MAX_WAIT
+
+    with db.session() as s:
+        request_home_refresh(s, ["alice"], NOW)
+    later = NOW + timedelta(seconds=3)
+    with db.session() as s:
+        assert request_home_refresh(s, ["alice"], later) == 0
+    assert [r.next_attempt_at for r in rows(db)] == [later + SETTLE]  # debounced
+    much_later = NOW + MAX_WAIT + timedelta(seconds=5)
+    with db.session() as s:
+        request_home_refresh(s, ["alice"], much_later)
+    assert [r.next_attempt_at for r in rows(db)] == [NOW + MAX_WAIT]  # capped
+
+
+def test_a_throttled_publish_is_not_moved_sooner(db: Database) -> None:
+    with db.session() as s:
+        request_home_refresh(s, ["alice"], NOW)
+    retry_after = NOW + timedelta(seconds=8)  # Slack said: wait
+    with db.session() as s:
+        s.execute(update(OutboxItem).values(next_attempt_at=retry_after))
+    with db.session() as s:
+        assert request_home_refresh(s, ["alice"], NOW + timedelta(seconds=2)) == 0
+    assert [r.next_attempt_at for r in rows(db)] == [retry_after]
