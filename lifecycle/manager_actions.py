@@ -12,7 +12,8 @@ from routing.effects import Remind
 from routing.engine import Router
 from routing.sla import fallback_queue
 from storage.events import record_event
-from storage.models import Lead, Offer
+from storage.leads import lead_row
+from storage.models import Offer
 from storage.offers import lock_offer
 from storage.outbox import enqueue_effect
 
@@ -24,7 +25,7 @@ def open_claim_now(
     offer = lock_offer(session, offer_id)
     if offer is None or offer.outcome != "pending":
         return None
-    lead = session.get(Lead, offer.lead_id)
+    lead = lead_row(session, offer.lead_id)
     assert lead is not None
     queue = fallback_queue(router.config, offer.sla or {}, offer.rep_id)
     if queue is None:

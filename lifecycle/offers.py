@@ -18,6 +18,7 @@ from routing.states import (
     offer_transition,
 )
 from storage.events import record_event
+from storage.leads import lead_row
 from storage.models import Lead, Offer
 from storage.offers import lock_offer
 from storage.outbox import enqueue_effect
@@ -61,7 +62,7 @@ def _load(session: Session, offer_id: int, rep_id: str) -> OfferAction | Offer:
     offer = lock_offer(session, offer_id)
     if offer is None:
         return OfferAction("unknown")
-    lead = session.get(Lead, offer.lead_id)
+    lead = lead_row(session, offer.lead_id)
     if offer.rep_id != rep_id:
         return OfferAction("not_yours", offer, lead)
     if offer.outcome != OfferOutcome.PENDING:
@@ -101,7 +102,7 @@ def _respond(
     **details: object,
 ) -> Lead:
     """The rep's answer: the offer closes, its ladder stops, its card is updated."""
-    lead = session.get(Lead, offer.lead_id)
+    lead = lead_row(session, offer.lead_id)
     assert lead is not None
     outcome = end_offer(session, offer, event, now, reason=reason)
     event_data = dict(details)

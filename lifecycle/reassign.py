@@ -16,6 +16,7 @@ from routing.effects import UpdateOfferCard, UpdateQueueCard
 from routing.engine import Router
 from routing.states import OfferEvent, OfferOutcome
 from storage.events import record_event
+from storage.leads import lead_row
 from storage.locking import for_update
 from storage.models import Decision, Lead
 from storage.offers import lock_offer, pending_offer
@@ -116,7 +117,7 @@ def pass_over(
     if offer is None or offer.outcome != OfferOutcome.PENDING:
         return None
     end_offer(session, offer, OfferEvent.REVOKE, now, reason=why)
-    lead = session.get(Lead, offer.lead_id)
+    lead = lead_row(session, offer.lead_id)
     assert lead is not None
     result = route_lead(session, router, lead.id, now, actor="delivery")
     decision = result.decision

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from routing.config.models import RoutingConfig
 from routing.effects import SalesforceOwner, SalesforceScore, SalesforceTask
+from storage.leads import lead_row
 from storage.models import Lead, Offer
 from storage.outbox import enqueue_effect
 
@@ -84,7 +85,7 @@ def enqueue_for_new_offer(
     if offer_id is None or config.salesforce.owner_update != "on_offer":
         return 0
     offer = session.get(Offer, offer_id)
-    lead = session.get(Lead, offer.lead_id) if offer is not None else None
+    lead = lead_row(session, offer.lead_id) if offer is not None else None
     if offer is None or lead is None:
         return 0
     return enqueue_salesforce_writes(

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Decision, Lead, Offer, OutboxItem
+from storage.leads import lead_row
+from storage.models import Decision, Offer, OutboxItem
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def offer_facts(session: Session, offer_id: int) -> OfferFacts | None:
 
 
 def lead_facts(session: Session, lead_id: int) -> LeadFacts | None:
-    lead = session.get(Lead, lead_id)
+    lead = lead_row(session, lead_id)
     if lead is None:
         return None
     return LeadFacts(

@@ -145,3 +145,10 @@ def stale_new_leads(session: Session, cutoff: datetime, *, limit: int) -> list[i
         .limit(limit)
     )
     return list(session.scalars(for_update(session, stmt, skip_locked=True)))
+
+
+def lead_row(session: Session, lead_id: int) -> Lead | None:
+    """The lead row alone: its offers and decisions (loaded with it by default) only if
+    asked for later. Hot paths read one field or two, and loading the whole history made
+    every card and every click pay for it."""
+    return session.get(Lead, lead_id, options=[lazyload(Lead.offers), lazyload(Lead.decisions)])

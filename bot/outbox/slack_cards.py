@@ -11,7 +11,7 @@ from slack_sdk.models.metadata import Metadata
 from bot.errors import RepNotInSlack
 from bot.home.refresh import refresh_homes
 from bot.outbox.admin_alerts import enqueue_admin_alert
-from bot.outbox.recovery import CARD_EVENT, find_posted
+from bot.outbox.recovery import CARD_EVENT, channel_id, find_posted
 from bot.outbox.worker import Defer, GiveUp
 from bot.runtime import Runtime
 from bot.slack.errors import classify
@@ -22,6 +22,7 @@ from lifecycle.reassign import pass_over
 from lifecycle.salesforce_writes import enqueue_for_new_offer
 from routing.teams import home_audience
 from storage.cards import (
+    DecisionFacts,
     LeadFacts,
     OfferFacts,
     card_post,
@@ -55,7 +56,16 @@ def load_card(
 ) -> CardData:
     lead = lead_facts(session, offer.lead_id)
     assert lead is not None
-    decision = decision_facts(session, offer.decision_id)
+    return card_data(rt, offer, lead, decision_facts(session, offer.decision_id), rep_slack_id)
+
+
+def card_data(
+    rt: Runtime,
+    offer: OfferFacts,
+    lead: LeadFacts,
+    decision: DecisionFacts | None,
+    rep_slack_id: str | None,
+) -> CardData:
     rep = rt.config.config.reps_by_id.get(offer.rep_id)
     return CardData(
         lead_public_id=lead.public_id,
@@ -79,6 +89,7 @@ def load_card(
 
 def post_offer_card(rt: Runtime, item: Claimed) -> dict[str, Any]:
     offer_id = int(item.payload["offer_id"])
+    # Everything the card shows, read in one short transaction.
     with rt.db.session() as session:
         offer = offer_facts(session, offer_id)
         if offer is None:
@@ -87,29 +98,27 @@ def post_offer_card(rt: Runtime, item: Claimed) -> dict[str, Any]:
             return {"channel": offer.channel, "ts": offer.message_ts, "already_posted": True}
         rep_id = offer.rep_id
         decision = decision_facts(session, offer.decision_id)
-        shared_channel = delivery_channel(rt, rep_id, decision.pool_id if decision else None)
+        lead = lead_facts(session, offer.lead_id)
+        assert lead is not None
+        dm = dm_channel(session, rep_id)
+    shared_channel = delivery_channel(rt, rep_id, decision.pool_id if decision else None)
+    if shared_channel is not None:
+        shared_channel = channel_id(rt, shared_channel)
     try:
         slack_id = rt.directory.slack_user_for(rep_id)
     except RepNotInSlack as problem:
         return pass_on_unreachable(rt, offer_id, problem)
-    with rt.db.session() as session:
-        dm = dm_channel(session, rep_id)
     if item.attempts > 1:
         # A previous try may have reached Slack; adopt its message instead of re-posting.
-        # (History needs a channel id: a "#name" channel in routing.yml is not searched.)
         where = shared_channel or dm
         if where is None:
             where = dm = str(rt.slack.conversations_open(users=slack_id)["channel"]["id"])
         found = find_posted(rt, where, item.key) if not where.startswith("#") else None
         if found is not None:
-            _record(rt, offer_id, rep_id, found["channel"], found["ts"])
+            _record(rt, offer_id, rep_id, found["channel"], found["ts"], known_dm=dm)
             return {**found, "recovered": True}
-    with rt.db.session() as session:
-        offer = offer_facts(session, offer_id)
-        assert offer is not None
-        card = load_card(rt, session, offer, slack_id)
-        text, blocks = render_offer_card(replace(card, in_channel=shared_channel is not None))
-        offered_at = offer.offered_at
+    card = card_data(rt, offer, lead, decision, slack_id)
+    text, blocks = render_offer_card(replace(card, in_channel=shared_channel is not None))
     try:
         response = rt.slack.chat_postMessage(
             channel=shared_channel or dm or slack_id,
@@ -130,8 +139,8 @@ def post_offer_card(rt: Runtime, item: Claimed) -> dict[str, Any]:
             rt, offer_id, RepNotInSlack(rep_id, rep.email if rep else None, error)
         )
     channel, ts = str(response["channel"]), str(response["ts"])
-    _record(rt, offer_id, rep_id, channel, ts)
-    rt.metrics.card_seconds.observe(max(0.0, (rt.clock.now() - offered_at).total_seconds()))
+    _record(rt, offer_id, rep_id, channel, ts, known_dm=dm)
+    rt.metrics.card_seconds.observe(max(0.0, (rt.clock.now() - offer.offered_at).total_seconds()))
     return {"channel": channel, "ts": ts}
 
 
@@ -148,11 +157,19 @@ def delivery_channel(rt: Runtime, rep_id: str, pool_id: str | None) -> str | Non
     return None
 
 
-def _record(rt: Runtime, offer_id: int, rep_id: str, channel: str, ts: str) -> None:
+def _record(
+    rt: Runtime,
+    offer_id: int,
+    rep_id: str,
+    channel: str,
+    ts: str,
+    *,
+    known_dm: str | None = None,
+) -> None:
     with rt.db.session() as session:
         record_card(session, offer_id, channel=channel, ts=ts)
-        if channel.startswith("D"):  # a DM channel: the next card goes straight there
-            remember_dm_channel(session, rep_id, channel)
+        if channel.startswith("D") and channel != known_dm:
+            remember_dm_channel(session, rep_id, channel)  # the next card goes straight there
         # A new card is a new pending offer on the rep's (and their managers') App Home.
         request_home_refresh(session, home_audience(rt.config.config, [rep_id]), rt.clock.now())
 
