@@ -4,4 +4,5 @@ import sys
 
 from bot.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # imported (a module walk, a test): do nothing
+    sys.exit(main())
