@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 from lifecycle.assign import route_lead
 from lifecycle.claims import claim_lead
 from lifecycle.escalation import fire_timer
+from lifecycle.home import request_home_refresh
 from lifecycle.offers import accept_offer
+from lifecycle.salesforce_fetch import store_to_fetch
 from lifecycle.salesforce_writes import enqueue_salesforce_writes
 from routing.config import parse_config
 from routing.effects import OutboxKind
@@ -164,7 +166,25 @@ def _salesforce(db: Database, router: Router) -> Callable[[Session], object]:
     return run
 
 
+def _home(db: Database, router: Router) -> Callable[[Session], object]:
+    return lambda session: request_home_refresh(session, ["alice", "maria"], LATER)
+
+
+def _fetch(db: Database, router: Router) -> Callable[[Session], object]:
+    return lambda session: store_to_fetch(
+        session,
+        salesforce_id="00Q5e00000ZzYyXAAA",
+        source="webhook",
+        idempotency_key="req-1",
+        error="Salesforce unreachable",
+        now=NOW,
+    )
+
+
 CASES = {
+    # A retry joins the publish still waiting for that rep (one per rep at a time).
+    "app home publish": Case({OutboxKind.HOME_PUBLISH}, _home),
+    "salesforce fetch": Case({OutboxKind.SALESFORCE_FETCH}, _fetch),
     "post offer card": Case({OutboxKind.OFFER_CARD}, _route("direct")),
     "post queue card": Case({OutboxKind.QUEUE_CARD}, _route("queue")),
     "unrouted alert": Case({OutboxKind.UNROUTED_ALERT}, _route("nobody")),
@@ -206,3 +226,8 @@ def test_a_retried_unit_of_work_queues_each_effect_once(db: Database, name: str)
     with db.session() as session:
         operation(session)
     assert _rows(db) == done, "the retry queued an effect again"
+
+
+def test_every_effect_kind_is_covered() -> None:
+    covered = set().union(*(case.kinds for case in CASES.values()))
+    assert covered == set(OutboxKind)
