@@ -16,13 +16,15 @@ from types import ModuleType
 
 from rich.console import Console
 
-from benchmarks import delivery, matching, routing, timers
+from benchmarks import card_rate, delivery, load, matching, routing, timers
 
 MODULES: dict[str, ModuleType] = {
     routing.NAME: routing,
     matching.NAME: matching,
     timers.NAME: timers,
     delivery.NAME: delivery,
+    card_rate.NAME: card_rate,
+    load.NAME: load,
 }
 
 
