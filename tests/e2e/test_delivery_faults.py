@@ -32,7 +32,8 @@ def test_rate_limited_post_is_retried_after_retry_after(stack: Stack) -> None:
 
 
 def test_server_errors_are_retried_and_card_arrives_once(stack: Stack) -> None:
-    # slack_sdk's own retry handler absorbs two 500s, the outbox the third.
+    # Posts are never re-sent inside an attempt: the outbox retries each 500 with backoff
+    # (each retry first looks for an earlier post).
     stack.emu.fail_next("chat.postMessage", status=500, times=3)
     stack.post_lead(US_LEAD)
     card = stack.wait_for_card("U_ALICE", timeout=10)
