@@ -23,6 +23,7 @@ from storage.outbox import enqueue_effect, pending_not_started, reschedule
 # publishes once; but never longer than MAX_WAIT after the first change.
 SETTLE = timedelta(seconds=1)
 MAX_WAIT = timedelta(seconds=10)
+DEBOUNCE_STEP = timedelta(milliseconds=250)
 
 
 def home_key_prefix(rep_id: str) -> str:
@@ -58,7 +59,9 @@ def request_home_refresh(
                 continue
             joined.add(rep)
             due = min(now + delay, row.created_at + MAX_WAIT)
-            if row.due < due:  # later, not sooner: a Retry-After or back-off stands
+            # Later, never sooner (a Retry-After or back-off stands), and only by a step
+            # worth a statement: in a burst every card would move it by milliseconds.
+            if due - row.due >= DEBOUNCE_STEP:
                 reschedule(session, row.id, at=due)
     count = 0
     for rep_id in reps:
