@@ -58,6 +58,11 @@ def reported(listener: Callable[..., None]) -> Callable[..., None]:
         try:
             listener(**kwargs)
         except Exception as error:
+            # Listeners that change state ack only after their commit; one that failed
+            # before it still owes Slack an answer inside 3 s (else "didn't respond").
+            ack = kwargs.get("ack")
+            if ack is not None and getattr(ack, "response", None) is None:
+                ack()
             body = kwargs.get("body") or kwargs.get("command") or {}
             report(error, body, kwargs.get("respond"))
 

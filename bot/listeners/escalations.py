@@ -50,7 +50,7 @@ def on_reassign(
     respond: Respond,
     context: BoltContext,
 ) -> None:
-    ack()
+    # Commit, then ack (see bot.listeners.offers.on_accept).
     block_id = str(action.get("block_id", ""))
     try:
         offer_id = int(block_id.removeprefix("escalation:"))
@@ -62,6 +62,7 @@ def on_reassign(
     if to_rep not in rt.config.config.reps_by_id:
         raise UserFacingError(f"`{to_rep}` is not a rep in routing.yml any more.")
     result = leads.reassign(rt, offer.lead_id, to_rep=to_rep, by=by, reason="escalation")
+    ack()
     if result.status == "reassigned":
         _done(
             respond,
@@ -76,11 +77,12 @@ def on_reassign(
 
 @reported
 def on_nudge(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-    ack()
     ref = decode(OfferRef, (body.get("actions") or [{}])[0].get("value"))
     by, offer = _authorised(context, ref.offer)
     rt = runtime(context)
-    if leads.nudge(rt, offer.id, by=by):
+    nudged = leads.nudge(rt, offer.id, by=by)
+    ack()
+    if nudged:
         respond(
             text=md("Nudged {} again.", offer.rep_id),
             response_type="ephemeral",
@@ -90,11 +92,11 @@ def on_nudge(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltCont
 
 @reported
 def on_open_claim(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-    ack()
     ref = decode(OfferRef, (body.get("actions") or [{}])[0].get("value"))
     by, offer = _authorised(context, ref.offer)
     rt = runtime(context)
     queue = leads.open_for_claim(rt, offer.id, by=by)
+    ack()
     if queue is None:
         raise UserFacingError("There is no queue to open this lead in.")
     _done(

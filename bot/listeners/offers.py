@@ -9,8 +9,9 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.actions import ActionId, BlockId, OfferRef, ViewId, decode
+from bot.faults import crash_point
 from bot.listeners.context import actor, runtime
-from bot.listeners.error_handler import reported
+from bot.listeners.error_handler import SORRY, reported
 from bot.runtime import Runtime
 from bot.services import leads
 from bot.services.leads import OfferView
@@ -81,7 +82,7 @@ def _refusal(offer: OfferView | None, rep_id: str | None) -> Answer | None:
 def on_accept(
     ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
 ) -> None:
-    ack()
+    # Commit, then ack: Slack never sends a click twice, so "done" must mean stored.
     rt = runtime(context)
     ref = decode(OfferRef, _action_value(body))
     rep_id = actor(context).rep_id
@@ -90,6 +91,8 @@ def on_accept(
         answer = Answer("not_yours", rep_id=offer.rep_id if offer else None)
     else:
         answer = leads.accept(rt, ref.offer, rep_id)
+    crash_point("accept_committed")
+    ack()
     _reply(rt, respond, body, client, answer)
 
 
@@ -127,12 +130,21 @@ def on_decline_submitted(
     if reason is None:
         ack(response_action="errors", errors={BlockId.REASON: "Pick a reason."})
         return
-    refusal = _refusal(leads.offer_view(rt, ref.offer), rep_id)
+    try:
+        refusal = _refusal(leads.offer_view(rt, ref.offer), rep_id)
+        if refusal is None:
+            answer = leads.decline(rt, ref.offer, rep_id or "", reason=reason)
+            # Lost to a timeout or a reassignment between the check and the lock.
+            refusal = None if answer.changed else answer
+    except Exception:
+        # A modal has no response_url: the error goes on the modal, which stays open.
+        ack(response_action="errors", errors={BlockId.REASON: SORRY})
+        raise
     if refusal is not None:
         ack(response_action="errors", errors={BlockId.REASON: closed_text(rt, refusal)})
         return
+    crash_point("decline_committed")
     ack()
-    leads.decline(rt, ref.offer, rep_id or "", reason=reason)
 
 
 @reported

@@ -9,6 +9,7 @@ from slack_bolt.context.respond import Respond
 
 from bot.actions import ActionId, LeadRef, decode
 from bot.errors import RepNotInSlack
+from bot.faults import crash_point
 from bot.listeners.context import actor, runtime
 from bot.listeners.error_handler import reported
 from bot.services import leads
@@ -17,11 +18,13 @@ from bot.slack.mrkdwn import Mrkdwn, md, mention
 
 @reported
 def on_claim(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-    ack()
+    # Commit, then ack (see bot.listeners.offers.on_accept).
     rt = runtime(context)
     ref = decode(LeadRef, (body.get("actions") or [{}])[0].get("value"))
     rep_id = actor(context).require()
     result = leads.claim(rt, ref.lead, rep_id)
+    crash_point("claim_committed")
+    ack()
     if result.status == "claimed":
         public_id = result.public_id or "The lead"
         respond(

@@ -34,6 +34,14 @@ SUBCOMMANDS: dict[str, Handler] = {
     "stats": stats.stats,
 }
 
+# Subcommands that change state: their reply goes in the ack, sent after the commit.
+CHANGES_STATE = frozenset({"claim", "reassign", "away", "back"})
+
+
+def changes_state(text: str) -> bool:
+    words = text.split()
+    return bool(words) and words[0].lower() in CHANGES_STATE
+
 
 def dispatch(ctx: SlashContext) -> Reply:
     words = ctx.text.split()

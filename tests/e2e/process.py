@@ -28,8 +28,15 @@ def free_port() -> int:
 
 class BotProcess:
     def __init__(
-        self, *, database_url: str, config_path: Path, slack_api_url: str, log_path: Path
+        self,
+        *,
+        database_url: str,
+        config_path: Path,
+        slack_api_url: str,
+        log_path: Path,
+        env: dict[str, str] | None = None,
     ) -> None:
+        self.extra_env = dict(env or {})
         self.database_url = database_url
         self.config_path = config_path
         self.slack_api_url = slack_api_url
@@ -51,6 +58,7 @@ class BotProcess:
             "SLACK_API_URL": self.slack_api_url,
             "LEADROUTER_WEBHOOK_TOKEN": WEBHOOK_TOKEN,
             "PORT": str(self.port),
+            **self.extra_env,
         }
         env.pop("SLACK_APP_TOKEN", None)
         log = self.log_path.open("ab")
@@ -104,13 +112,14 @@ class Cluster:
     log_dir: Path
     bots: list[BotProcess] = field(default_factory=list)
 
-    def start_bot(self) -> BotProcess:
+    def start_bot(self, env: dict[str, str] | None = None) -> BotProcess:
         """A new process; the emulator sends interactive payloads to the newest one."""
         bot = BotProcess(
             database_url=self.database_url,
             config_path=self.config_path,
             slack_api_url=self.emu.api_url,
             log_path=self.log_dir / f"bot{len(self.bots)}.log",
+            env=env,
         ).start()
         self.bots.append(bot)
         self.emu.events_url = f"{bot.url}/slack/events"

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import inspect
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 
 from bot import listeners
+from bot.errors import UserFacingError
 from bot.listeners import escalations, home, offers, queues, slash
+from bot.listeners.error_handler import reported
 from bot.services.leads import OfferView
 from lifecycle.offers import Answer
 
@@ -53,3 +55,46 @@ def test_the_package_registers_every_module() -> None:
     source = inspect.getsource(listeners.register)
     for module in MODULES:
         assert f"{module.__name__.rsplit('.', 1)[-1]}.register(app)" in source
+
+
+def test_a_listener_that_fails_before_its_ack_still_acks_once() -> None:
+    ack = Ack()
+    said: list[dict] = []
+
+    @reported
+    def fails_before_ack(ack: Ack, body: dict, respond: object) -> None:
+        raise UserFacingError("That lead is gone.")
+
+    def respond(**kwargs: object) -> None:
+        said.append(kwargs)
+
+    fails_before_ack(ack=ack, body={"response_url": "https://x"}, respond=respond)
+    assert ack.response is not None and ack.response.status == 200
+    assert said and said[0]["text"] == "That lead is gone."
+
+    acked_first = Ack()
+
+    @reported
+    def fails_after_ack(ack: Ack, body: dict, respond: object) -> None:
+        ack(text="done")
+        raise UserFacingError("Too late.")
+
+    fails_after_ack(ack=acked_first, body={}, respond=respond)
+    assert acked_first.response is not None and acked_first.response.body == "done"
+
+
+def test_state_changing_listeners_commit_before_they_ack() -> None:
+    """Accept, claim, the manager's controls and a decline's submit call the service
+    before ``ack()``; a crash test (tests/e2e/test_crash_at_ack.py) proves it at runtime."""
+    cases = {
+        offers.on_accept: "leads.accept(",
+        offers.on_decline_submitted: "leads.decline(",
+        queues.on_claim: "leads.claim(",
+        escalations.on_reassign: "leads.reassign(",
+        escalations.on_nudge: "leads.nudge(",
+        escalations.on_open_claim: "leads.open_for_claim(",
+    }
+    for listener, change in cases.items():
+        source = inspect.getsource(inspect.unwrap(listener))
+        assert change in source and "ack()" in source, listener.__name__
+        assert source.index(change) < source.index("ack()"), listener.__name__
