@@ -9,9 +9,13 @@ from routing.conditions.errors import CheckResult, ConditionError, PathItem
 from routing.conditions.matchers import CODE_FIELDS, build_test
 from routing.conditions.values import COLLECTION_TYPES, is_missing
 
-__all__ = ["COMBINATORS", "Condition", "compile_condition", "field_names"]
+__all__ = ["COMBINATORS", "MAX_DEPTH", "Condition", "compile_condition", "field_names"]
 
 COMBINATORS = frozenset({"any", "all", "not"})
+#: any/all/not nested in one another. Real conditions nest a few levels; the bound keeps the
+#: recursive compiler, the checks and the traced code (one parenthesis a level) far from
+#: Python's recursion and nesting limits, whatever the file holds.
+MAX_DEPTH = 32
 
 Fields = Mapping[str, Any]
 
@@ -179,7 +183,13 @@ def _combine(children: list[_Node]) -> _Node:
     return children[0] if len(children) == 1 else _All(children)
 
 
-def _compile_mapping(raw: Any, path: tuple[PathItem, ...]) -> _Node:
+def _compile_mapping(raw: Any, path: tuple[PathItem, ...], depth: int = 0) -> _Node:
+    if depth > MAX_DEPTH:
+        raise ConditionError(
+            path,
+            f"conditions are nested too deeply: more than {MAX_DEPTH} levels of any/all/not "
+            f"(at most {MAX_DEPTH})",
+        )
     if not isinstance(raw, Mapping):
         raise ConditionError(path, f"a condition must be a mapping, got {raw!r}")
     if not raw:
@@ -190,13 +200,13 @@ def _compile_mapping(raw: Any, path: tuple[PathItem, ...]) -> _Node:
         if not isinstance(key, str) or not key.strip():
             raise ConditionError(here, f"field names must be non-empty strings, got {key!r}")
         if key == "not":
-            children.append(_Not(_compile_mapping(value, here)))
+            children.append(_Not(_compile_mapping(value, here, depth + 1)))
         elif key in ("any", "all"):
             if not isinstance(value, list | tuple):
                 raise ConditionError(here, f"'{key}' needs a list of conditions")
             if not value:
                 raise ConditionError(here, f"'{key}' needs at least one condition")
-            parts = [_compile_mapping(item, (*here, i)) for i, item in enumerate(value)]
+            parts = [_compile_mapping(item, (*here, i), depth + 1) for i, item in enumerate(value)]
             children.append(_Any(parts) if key == "any" else _combine(parts))
         else:
             children.extend(_compile_field(key, value, here))

@@ -20,7 +20,7 @@ from routing.config.issues import ConfigError, ConfigIssue, Path, PathItem
 from routing.config.models import PoolMember, RoutingConfig, Target
 from routing.config.types import CONDITION_ERROR
 from routing.config.validate import check_config
-from routing.config.yamlsource import LineMap, read_yaml
+from routing.config.yamlsource import MAX_DOCUMENT_CHARS, LineMap, read_yaml
 
 __all__ = [
     "ConfigError",
@@ -56,8 +56,11 @@ def load_config(path: str | FsPath) -> RoutingConfig:
 
 
 def read_config_text(path: str | FsPath) -> str:
+    """The file's text, at most one character past the size limit (which the parser then
+    reports): a huge file is never read whole."""
     try:
-        return FsPath(path).read_text(encoding="utf-8")
+        with FsPath(path).open(encoding="utf-8") as handle:
+            return handle.read(MAX_DOCUMENT_CHARS + 1)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(
             [ConfigIssue("", None, f"cannot read the file: {exc}", str(path))]

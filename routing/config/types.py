@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer
 from pydantic_core import PydanticCustomError
 
-from routing.durations import format_duration, parse_duration
+from routing.durations import MAX_CONFIG_DURATION, format_duration, parse_duration
 
 __all__ = [
     "CHANNEL_ID_RE",
@@ -54,8 +54,10 @@ def _duration(value: Any) -> Any:
     if isinstance(value, timedelta):
         if value < timedelta(0):
             raise ValueError(f"durations cannot be negative: {value}")
+        if value > MAX_CONFIG_DURATION:
+            raise ValueError(f"duration {value} is too long (at most {MAX_CONFIG_DURATION.days}d)")
         return value
-    return parse_duration(value)
+    return parse_duration(value, maximum=MAX_CONFIG_DURATION)
 
 
 Duration = Annotated[

@@ -4,6 +4,11 @@ PyYAML's data has no positions, so the document is composed into nodes first, co
 with a SafeLoader subclass, and the node tree is walked to map each path (``("reps", 2,
 "caps", "day")``) to its 1-based line. Duplicate mapping keys, which PyYAML silently
 collapses, are reported as issues.
+
+The file comes from whoever may edit it, so the loader refuses, with a line-numbered issue and
+before building any data, a file over :data:`MAX_DOCUMENT_CHARS`, nesting deeper than
+:data:`MAX_DEPTH` and aliases that would copy in more than :data:`MAX_ALIAS_NODES` nodes (an
+"alias bomb": 1 KB of nested aliases expands to millions of nodes).
 """
 
 from __future__ import annotations
@@ -12,14 +17,32 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import yaml
+from yaml.events import AliasEvent, CollectionStartEvent, Event
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from routing.config.issues import ConfigIssue, Path, PathItem, format_path
 
-__all__ = ["LineMap", "YamlDocument", "read_yaml"]
+__all__ = [
+    "MAX_ALIAS_NODES",
+    "MAX_DEPTH",
+    "MAX_DOCUMENT_CHARS",
+    "LineMap",
+    "YamlDocument",
+    "read_yaml",
+]
 
 NodeKind = Literal["map", "seq", "scalar"]
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+
+# Each limit is far above a real routing.yml (the example is 6 KB) and well below what hurts:
+# validating 1 MB takes about 5 s on a slow machine, and every node the line walk, the models
+# and the checks visit costs time and memory.
+#: Characters a routing.yml may have (2 MiB).
+MAX_DOCUMENT_CHARS = 2 * 1024 * 1024
+#: Mappings and lists nested in one another, counting those aliases bring in.
+MAX_DEPTH = 100
+#: Nodes all aliases together may copy into the document (each use counts its whole node).
+MAX_ALIAS_NODES = 100_000
 
 
 class LineMap:
@@ -64,14 +87,84 @@ class YamlDocument:
     issues: list[ConfigIssue] = field(default_factory=list)
 
 
+class _TooBig(yaml.YAMLError):
+    """A limit of the loader was passed at ``line``."""
+
+    def __init__(self, event: Event, message: str) -> None:
+        super().__init__(message)
+        self.line = event.start_mark.line + 1 if event.start_mark is not None else None
+        self.message = message
+
+
 class _LineLoader(yaml.SafeLoader):
     """SafeLoader that keeps each mapping's pairs as written (before `<<` merges) and the
-    constructed value of every key node."""
+    constructed value of every key node, and that enforces the limits while composing, when
+    an alias is still one shared node rather than a copy."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.written_pairs: dict[MappingNode, list[tuple[Node, Node]]] = {}
         self.key_values: dict[Node, Any] = {}
+        # [size, height] of each node being composed, innermost last: size counts the nodes
+        # it expands to, height the collections nested in it (itself included).
+        self._open: list[list[int]] = []
+        self._anchored: dict[Node, tuple[int, int]] = {}  # finished anchored nodes' shape
+        self._alias_nodes = 0
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        event = self.peek_event()
+        if isinstance(event, AliasEvent):
+            target = self.anchors.get(event.anchor)
+            if target is not None:  # an undefined alias is PyYAML's own error
+                self._add_alias(event, target)
+            return super().compose_node(parent, index)
+        collection = isinstance(event, CollectionStartEvent)
+        if collection and len(self._open) >= MAX_DEPTH:
+            raise _TooBig(
+                event,
+                f"nested too deeply: more than {MAX_DEPTH} levels of mappings and lists "
+                f"(at most {MAX_DEPTH})",
+            )
+        self._open.append([1, 0])
+        node = super().compose_node(parent, index)
+        size, height = self._open.pop()
+        shape = (size, height + collection)
+        if event.anchor is not None and node is not None:
+            self._anchored[node] = shape
+        self._add(shape)
+        return node
+
+    def _add(self, shape: tuple[int, int]) -> None:
+        if self._open:
+            parent = self._open[-1]
+            parent[0] += shape[0]
+            parent[1] = max(parent[1], shape[1])
+
+    def _add_alias(self, event: AliasEvent, target: Node) -> None:
+        name = f"*{event.anchor}"
+        shape = self._anchored.get(target)
+        if shape is None:  # its node is still open: the alias sits inside what it names
+            raise _TooBig(
+                event,
+                f"alias {name} is inside the node it refers to; "
+                "routing.yml cannot hold a structure that contains itself",
+            )
+        size, height = shape
+        if len(self._open) + height > MAX_DEPTH:
+            raise _TooBig(
+                event,
+                f"alias {name} nests the document more than {MAX_DEPTH} levels of mappings "
+                f"and lists deep (at most {MAX_DEPTH})",
+            )
+        self._alias_nodes += size
+        if self._alias_nodes > MAX_ALIAS_NODES:
+            raise _TooBig(
+                event,
+                f"aliases copy too much: with alias {name} ({size:,} nodes) they expand to "
+                f"{self._alias_nodes:,} nodes (at most {MAX_ALIAS_NODES:,}); use fewer or "
+                "smaller aliases",
+            )
+        self._add(shape)
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         self.written_pairs.setdefault(node, list(node.value))
@@ -84,6 +177,8 @@ class _LineLoader(yaml.SafeLoader):
 
 def _syntax_issue(exc: yaml.YAMLError, text: str, source: str) -> ConfigIssue:
     line: int | None = None
+    if isinstance(exc, _TooBig):
+        return ConfigIssue("", exc.line, exc.message, source)
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -100,8 +195,11 @@ def _syntax_issue(exc: yaml.YAMLError, text: str, source: str) -> ConfigIssue:
 
 
 def read_yaml(text: str, source: str = "routing.yml") -> YamlDocument:
-    """Parse one YAML document; syntax errors and duplicate keys become issues."""
+    """Parse one YAML document; syntax errors, duplicate keys and passed limits become
+    issues."""
     lines = LineMap(source)
+    if len(text) > MAX_DOCUMENT_CHARS:
+        return YamlDocument(None, lines, [_too_large(text, source)])
     loader = _LineLoader(text)
     try:
         root = loader.get_single_node()
@@ -114,6 +212,18 @@ def read_yaml(text: str, source: str = "routing.yml") -> YamlDocument:
     if root is not None:
         _walk(root, (), loader, lines, issues, set())
     return YamlDocument(data, lines, issues)
+
+
+def _too_large(text: str, source: str) -> ConfigIssue:
+    line = text.count("\n", 0, MAX_DOCUMENT_CHARS) + 1
+    mib = MAX_DOCUMENT_CHARS // (1024 * 1024)
+    return ConfigIssue(
+        "",
+        line,
+        f"the file is too large: it passes {MAX_DOCUMENT_CHARS:,} characters ({mib} MiB) on "
+        f"this line; routing.yml may be at most {mib} MiB",
+        source,
+    )
 
 
 def _walk(
