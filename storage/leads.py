@@ -15,7 +15,11 @@ from storage.events import record_event
 from storage.locking import for_update
 from storage.models import LEAD_ID_OFFSET, Lead
 
-_SHORT_ID = re.compile(r"^(?:L-)?(\d+)$", re.IGNORECASE)
+_SHORT_ID = re.compile(r"^(?:L-)?(\d+)$", re.IGNORECASE | re.ASCII)
+# Lead.id is an INTEGER (32 bits on PostgreSQL): a number past it names no lead, and one
+# past 64 bits raises in SQLite's driver. 12 digits is past it; int() of more is wasted.
+_MAX_PK = 2**31 - 1
+_MAX_PK_DIGITS = 12
 # Salesforce ids are 15 or 18 characters, starting with the key prefix (00Q for leads).
 _SALESFORCE_ID = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
 
@@ -28,9 +32,10 @@ class StoredLead:
 
 def lead_pk(public_id: str) -> int | None:
     match = _SHORT_ID.match(public_id.strip())
-    if not match:
+    if not match or len(match.group(1)) > _MAX_PK_DIGITS:
         return None
-    return int(match.group(1)) - LEAD_ID_OFFSET
+    pk = int(match.group(1)) - LEAD_ID_OFFSET
+    return pk if 1 <= pk <= _MAX_PK else None
 
 
 def find_lead(session: Session, ref: str, *, lock: bool = False) -> Lead | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -57,9 +58,15 @@ class LeadIn(BaseModel):
     @field_validator("created_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value
+        try:
+            # Stored as UTC: 9999-12-31T23:59-12:00 has no UTC datetime (OverflowError).
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("out of range once converted to UTC (years 1 to 9999)") from None
 
     @field_validator("employees", "annual_revenue")
     @classmethod
@@ -67,9 +74,12 @@ class LeadIn(BaseModel):
         if isinstance(value, str) and value.strip():
             cleaned = value.replace(",", "").strip()
             try:
-                float(cleaned)
+                number = float(cleaned)
             except ValueError:
                 raise ValueError('must be a number, like 250 or "1,200"') from None
+            # float() reads "nan", "inf" and 400 digits too; stored, they fail every read.
+            if not math.isfinite(number):
+                raise ValueError('must be a finite number, like 250 or "1,200"')
         if isinstance(value, int | float) and value < 0:
             raise ValueError("must not be negative")
         return value

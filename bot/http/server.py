@@ -6,7 +6,6 @@ every database call runs in the thread pool, never on the event loop.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -22,7 +21,14 @@ from starlette.routing import Route
 from bot.http.lead_input import parse_lead
 from bot.http.limits import BodyLimitMiddleware, BodyLimits
 from bot.http.serialize import lead_json
-from bot.http.slack_request import RawBodyVerifier, SlackBodyError, check_body, signature_ok
+from bot.http.slack_request import (
+    RawBodyVerifier,
+    SlackBodyError,
+    check_body,
+    check_json,
+    signature_ok,
+)
+from bot.http.strict_json import StrictJSONError, loads_strict
 from bot.http.tokens import accepted_tokens, token_accepted
 from bot.runtime import Runtime
 from bot.salesforce.errors import RecordGone
@@ -34,6 +40,10 @@ from storage.leads import find_lead
 from storage.migrate import is_at_head
 
 log = logging.getLogger(__name__)
+
+# Lead.idempotency_key is a String(255): PostgreSQL would refuse a longer one with a 500.
+MAX_IDEMPOTENCY_KEY = 255
+LEAD_REF_HINT = "use the short id like L-1042 or a Salesforce id"
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -78,7 +88,10 @@ def create_http_app(
         if verifier is None or not signature_ok(verifier, body, request.headers):
             return _error(401, "missing, stale or wrong Slack signature")
         try:
-            check_body(body, request.headers.get("content-type"))
+            text = check_body(body, request.headers.get("content-type"))
+            # Bolt's own parser is lenient (NaN, lone surrogates) and recursive: whatever
+            # it will read as JSON is read strictly first.
+            check_json(text, request.headers)
             # Bolt parses (JSON, form, the form's JSON payload) while building its request.
             bolt_request = to_bolt_request(request, body)
         except SlackBodyError as exc:
@@ -102,14 +115,20 @@ def create_http_app(
         # Bounded by BodyLimitMiddleware (LEADROUTER_MAX_BODY_LEADS) while it streams.
         body = await request.body()
         try:
-            payload = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return _error(400, f"body is not valid JSON: {exc}")
+            payload = loads_strict(body)
+        except StrictJSONError as exc:
+            return _error(400, str(exc))
         lead, errors = parse_lead(payload)
         if lead is None:
             status = 400 if errors and errors[0]["field"] == "body" else 422
             return _error(status, "invalid lead", fields=errors)
         idempotency_key = request.headers.get("idempotency-key") or None
+        if idempotency_key is not None and len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
+            return _error(
+                400,
+                f"Idempotency-Key header is longer than {MAX_IDEMPOTENCY_KEY} characters: "
+                "send a shorter key (a UUID is 36)",
+            )
         client = rt.salesforce
         if client is not None and lead.salesforce_id and lead.is_reference_only():
             # Only an id (a Flow HTTP callout): the record comes from Salesforce.
@@ -157,6 +176,7 @@ def create_http_app(
             return denied
         ref = request.path_params["ref"]
 
+        # find_lead asks the database only for a well-formed id the id column can hold.
         def load() -> dict[str, Any] | None:
             with rt.db.session() as session:
                 lead = find_lead(session, ref)
@@ -164,7 +184,8 @@ def create_http_app(
 
         found = await run_in_threadpool(load)
         if found is None:
-            return _error(404, f"no lead {ref!r} (use the short id like L-1042 or a Salesforce id)")
+            shown = ref if len(ref) <= 40 else ref[:40] + "..."
+            return _error(404, f"no lead {shown!r} ({LEAD_REF_HINT})")
         return JSONResponse(found)
 
     async def healthz(request: Request) -> Response:

@@ -1,6 +1,7 @@
 """The early checks on ``/slack/events``, before Bolt sees a request: the signature on
-the raw bytes, then whether the body parses at all. Bolt checks the signature again
-(its verification stays on); this refuses garbage before it costs a parse or a thread.
+the raw bytes, then whether the body parses at all, as strict JSON where Bolt will read
+JSON. Bolt checks the signature again (its verification stays on); this refuses garbage
+before it costs a parse or a thread.
 """
 
 from __future__ import annotations
@@ -8,8 +9,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
+from typing import Any, cast
+from urllib.parse import parse_qsl
 
+from slack_bolt.request.internals import build_normalized_headers, extract_content_type
 from slack_sdk.signature import SignatureVerifier
+
+from bot.http.strict_json import StrictJSONError, loads_strict
 
 # What Slack sends: JSON for the Events API, a form for interactivity and slash commands.
 SLACK_CONTENT_TYPES = frozenset({"application/json", "application/x-www-form-urlencoded"})
@@ -42,14 +48,34 @@ def signature_ok(verifier: SignatureVerifier, body: bytes, headers: Mapping[str,
     return verifier.is_valid(body, timestamp, signature)
 
 
-def check_body(body: bytes, content_type: str | None) -> None:
-    """Refuse what cannot be a Slack request before Bolt's parser (which raises) runs."""
+def check_body(body: bytes, content_type: str | None) -> str:
+    """Refuse what cannot be a Slack request before Bolt's parser (which raises) runs;
+    the body as text when it may be one."""
     media = (content_type or "").split(";", 1)[0].strip().lower()
     if media not in SLACK_CONTENT_TYPES:
         raise SlackBodyError(
             "Content-Type must be application/json or application/x-www-form-urlencoded"
         )
     try:
-        body.decode("utf-8")
+        return body.decode("utf-8")
     except UnicodeDecodeError:
         raise SlackBodyError("body is not UTF-8") from None
+
+
+def check_json(text: str, headers: Mapping[str, str]) -> None:
+    """Read strictly (``loads_strict``) exactly what Bolt's ``parse_body`` will read as
+    JSON: the whole body, or the form's ``payload`` field. Its choice is repeated here with
+    its own header helpers, so the two cannot disagree about which part is JSON."""
+    # As BoltRequest reads the headers Bolt's Starlette adapter hands it.
+    content_type = extract_content_type(build_normalized_headers(cast(Any, headers)))
+    try:
+        if not text:
+            return
+        if content_type == "application/json" or text.startswith("{"):
+            loads_strict(text, "body")
+        elif "payload" in text:
+            payload = dict(parse_qsl(text, keep_blank_values=True)).get("payload")
+            if payload is not None:
+                loads_strict(payload, "the payload field")
+    except StrictJSONError as exc:
+        raise SlackBodyError(str(exc)) from None
