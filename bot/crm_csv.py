@@ -6,18 +6,20 @@ A Salesforce report or Data Loader export works as it is (``Id``, ``Name``, ``We
 ``Country``, ``Owner Email``...). The owner may be a Salesforce user id, the rep's e-mail
 or the rep's id. Rows without an id get a stable one from their content, so loading the
 same file twice changes nothing. Bad rows are reported with their row number and skipped.
+The file must be UTF-8 (or UTF-16 with a byte order mark): names are matched against
+leads, and a guessed encoding would quietly break the matches. Decoding and record
+splitting are :mod:`bot.csv_text`'s, as for lead files.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.csv_text import CsvFileError, read_csv_table
 from bot.salesforce.ids import is_salesforce_id, to_18
 
 __all__ = ["CrmCsv", "CrmCsvError", "read_crm_csv"]
@@ -44,7 +46,7 @@ _COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
 _REQUIRED = {"Account": ("Name",), "Contact": ("Email", "LastName")}
 
 
-class CrmCsvError(Exception):
+class CrmCsvError(CsvFileError):
     """The file cannot be used at all (missing, not text, no usable header)."""
 
 
@@ -53,6 +55,8 @@ class CrmCsv:
     sobject: str
     records: list[dict[str, Any]] = field(default_factory=list)
     bad: list[str] = field(default_factory=list)  # "row N (line L): why"
+    encoding: str = "utf-8"
+    note: str | None = None  # how a file that is not plain UTF-8 was decoded: show it
 
 
 def _key(header: str) -> str:
@@ -62,21 +66,23 @@ def _key(header: str) -> str:
 def read_crm_csv(path: Path, sobject: str) -> CrmCsv:
     if sobject not in _COLUMNS:
         raise ValueError(f"unsupported object {sobject!r}")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise CrmCsvError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise CrmCsvError(f"{path}: not UTF-8 text (export the CSV as UTF-8)") from None
-    reader = csv.DictReader(io.StringIO(text))
-    headers = reader.fieldnames or []
     wanted = _COLUMNS[sobject]
-    column: dict[str, str] = {}
-    for ours, accepted in wanted.items():
-        names = {_key(a) for a in accepted}
-        for header in headers:
-            if _key(header) in names:
-                column[ours] = header
+    accepted = {_key(a) for names in wanted.values() for a in names}
+    table = read_csv_table(
+        path,
+        cp1252=False,
+        error=CrmCsvError,
+        # Two columns we would read under one name: which one is meant is anyone's guess.
+        duplicate_key=lambda h: _key(h) if _key(h) in accepted else "",
+        what=f"one {sobject.lower()} per row",
+    )
+    headers = table.header
+    column: dict[str, int] = {}
+    for ours, names in wanted.items():
+        keys = {_key(a) for a in names}
+        for index, header in enumerate(headers):
+            if _key(header) in keys:
+                column[ours] = index
                 break
     required = _REQUIRED[sobject]
     if not any(c in column for c in required):
@@ -84,18 +90,22 @@ def read_crm_csv(path: Path, sobject: str) -> CrmCsv:
             f"{path}: no {' or '.join(required)} column; expected a header such as "
             f"{', '.join(wanted[required[0]][:3])} (got: {', '.join(headers) or 'nothing'})"
         )
-    out = CrmCsv(sobject)
-    for number, row in enumerate(reader, start=1):
-        line = reader.line_num
-        values = {ours: (row.get(header) or "").strip() for ours, header in column.items()}
-        problem = None
-        if not any(values.get(c) for c in required):
+    out = CrmCsv(sobject, encoding=table.encoding, note=table.note)
+    for record in table.records:
+        where = f"row {record.row} (line {record.line})"
+        cells = record.cells
+        values = {
+            ours: cells[index].strip() if index < len(cells) else ""
+            for ours, index in column.items()
+        }
+        problem = record.problem
+        if problem is None and not any(values.get(c) for c in required):
             problem = f"{' and '.join(required)} {'are' if len(required) > 1 else 'is'} empty"
         record_id = values.get("Id") or ""
         if problem is None and record_id and not is_salesforce_id(record_id):
             problem = f"Id {record_id!r} is not a Salesforce id (15 or 18 letters and digits)"
         if problem is not None:
-            out.bad.append(f"row {number} (line {line}): {problem}")
+            out.bad.append(f"{where}: {problem}")
             continue
         if not record_id:
             digest = hashlib.sha1(

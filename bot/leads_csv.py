@@ -13,14 +13,14 @@ Optional columns: ``id`` / ``external_id`` / ``lead_id`` (the row's id), ``sales
 
 Rows are numbered from 1 after the header (``row``); ``line`` is the file line where the
 row starts (the header is line 1; quoted cells may span lines). A bad row is reported and
-skipped, never fatal; an unreadable file raises :class:`CsvError`.
+skipped, never fatal; an unreadable file raises :class:`CsvError`. Decoding and record
+splitting are :mod:`bot.csv_text`'s; ``LeadsFile.note`` says how a file that is not plain
+UTF-8 was read.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 from collections.abc import Mapping
@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.csv_text import CsvFileError, read_csv_table
 from routing.normalize import (
     CANONICAL_FIELDS,
     SALESFORCE_LEAD_FIELDS,
@@ -47,7 +48,7 @@ _CREATED_KEYS = ("created_at", "createddate", "created_date")
 _SALESFORCE_MARKERS = frozenset(SALESFORCE_LEAD_FIELDS) - {"Id"}
 
 
-class CsvError(Exception):
+class CsvError(CsvFileError):
     """The file cannot be used at all (missing, not text, no header, no lead columns)."""
 
 
@@ -56,8 +57,11 @@ class BadRow:
     row: int
     line: int
     message: str
+    end_line: int | None = None  # when the row's quoted cells run over more lines
 
     def __str__(self) -> str:
+        if self.end_line is not None and self.end_line > self.line:
+            return f"row {self.row} (lines {self.line}-{self.end_line}): {self.message}"
         return f"row {self.row} (line {self.line}): {self.message}"
 
     def to_json(self) -> dict[str, Any]:
@@ -100,6 +104,7 @@ class LeadsFile:
     columns: list[str]
     leads: list[CsvLead] = field(default_factory=list)
     bad_rows: list[BadRow] = field(default_factory=list)
+    note: str | None = None  # how a file that is not plain UTF-8 was decoded: show it
 
     @property
     def rows(self) -> int:
@@ -122,79 +127,35 @@ def _key(column: str) -> str:
     return re.sub(r"[\s\-]+", "_", column.strip()).lower()
 
 
-def _decode(path: Path) -> tuple[str, str]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CsvError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if b"\x00" in data[:4096]:
-        raise CsvError(f"{path} is not a text CSV file (binary data)")
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:  # spreadsheet exports on Windows
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as exc:
-        raise CsvError(f"{path} is neither UTF-8 nor Windows-1252 text: {exc}") from None
-
-
-def _delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
 def read_leads_csv(path: str | Path, *, field_map: Mapping[str, str] | None = None) -> LeadsFile:
     """Every good row as a :class:`CsvLead`, every bad one as a :class:`BadRow`."""
-    path = Path(path)
-    text, encoding = _decode(path)
-    if not text.strip():
-        raise CsvError(f"{path} is empty: expected a header row and lead rows")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]))
-    try:
-        header = [h.lstrip("\ufeff").strip() for h in next(reader)]
-    except csv.Error as exc:
-        raise CsvError(f"{path}: header is not valid CSV: {exc}") from None
-    seen: set[str] = set()
-    for name in header:
-        if name and name in seen:
-            raise CsvError(f"{path}: column {name!r} appears twice in the header")
-        seen.add(name)
+    table = read_csv_table(path, error=CsvError, what="lead rows")
+    header = table.header
     salesforce = len(_SALESFORCE_MARKERS.intersection(header)) >= 2
     if not salesforce and not _has_lead_columns(header):
         raise CsvError(
-            f"{path}: no lead columns in the header ({', '.join(header[:8]) or 'empty'}); "
+            f"{table.path}: no lead columns in the header ({', '.join(header[:8]) or 'empty'}); "
             "expected columns like email, company, country or a Salesforce Lead export"
         )
     result = LeadsFile(
-        path=path,
+        path=table.path,
         layout="salesforce" if salesforce else "canonical",
-        encoding=encoding,
+        encoding=table.encoding,
         columns=header,
+        note=table.note,
     )
-    row = 0
-    line_end = reader.line_num
-    while True:
-        start = line_end + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            row += 1
-            result.bad_rows.append(BadRow(row, start, f"not valid CSV: {exc}"))
-            line_end = reader.line_num
-            continue
-        line_end = reader.line_num
-        if not cells:  # a blank line is not a row
-            continue
-        row += 1
-        problem, lead = _parse_row(header, cells, row, start, salesforce, field_map)
+    for record in table.records:
+        problem, lead = record.problem, None
+        if problem is None:
+            problem, lead = _parse_row(
+                header, record.cells, record.row, record.line, salesforce, field_map
+            )
         if lead is not None:
             result.leads.append(lead)
         else:
-            result.bad_rows.append(BadRow(row, start, problem or "unusable row"))
+            result.bad_rows.append(
+                BadRow(record.row, record.line, problem or "unusable row", record.end_line)
+            )
     return result
 
 
@@ -212,8 +173,6 @@ def _parse_row(
     salesforce: bool,
     field_map: Mapping[str, str] | None,
 ) -> tuple[str | None, CsvLead | None]:
-    if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
-        return f"{len(cells)} cells but the header has {len(header)} columns", None
     values = {name: cell for name, cell in zip(header, cells, strict=False) if name}
     if not any(v.strip() for v in values.values()):
         return "no values", None

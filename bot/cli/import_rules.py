@@ -8,12 +8,12 @@ listed on stderr. The output is checked with the same validation as ``leadrouter
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
 import yaml
 
+from bot.csv_text import CsvFileError, read_csv_table, read_csv_text
 from routing.config.loader import validate_text
 from routing.salesforce_rules import QueueInfo, import_rules, parse_queue
 
@@ -46,22 +46,41 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def read_mapping(path: Path) -> dict[str, str]:
     """Salesforce assignee name -> rep/queue id from a CSV or YAML file."""
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix.lower() in (".yml", ".yaml"):
-        data = yaml.safe_load(text) or {}
-        if not isinstance(data, dict):
-            raise ValueError(f"{path}: expected a mapping of Salesforce names to ids")
-        out: dict[str, str] = {}
-        for key, value in data.items():
-            if key in ("users", "queues") and isinstance(value, dict):
-                out.update({str(k): str(v) for k, v in value.items()})
-            else:
-                out[str(key)] = str(value)
-        return out
-    rows = list(csv.DictReader(text.splitlines()))
-    if not rows:
-        return {}
-    columns = {c.strip().lower(): c for c in rows[0] if c}
+    try:
+        if path.suffix.lower() in (".yml", ".yaml"):
+            return _yaml_mapping(path)
+        return _csv_mapping(path)
+    except CsvFileError as exc:  # handle() reports ValueErrors as "--map: ..."
+        raise ValueError(str(exc)) from None
+
+
+def _yaml_mapping(path: Path) -> dict[str, str]:
+    decoded = read_csv_text(path)  # same decoding as the CSV form: BOMs, UTF-16, cp1252
+    if decoded.note:
+        print(f"note: {decoded.note}", file=sys.stderr)
+    data = yaml.safe_load(decoded.text) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping of Salesforce names to ids")
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        if key in ("users", "queues") and isinstance(value, dict):
+            out.update({str(k): str(v) for k, v in value.items()})
+        else:
+            out[str(key)] = str(value)
+    return out
+
+
+def _csv_mapping(path: Path) -> dict[str, str]:
+    def used(header: str) -> str:
+        name = header.strip().lower()
+        return name if name in _KEY_COLUMNS or name in _ID_COLUMNS else ""
+
+    table = read_csv_table(
+        path, duplicate_key=used, what="one Salesforce name and its rep or queue id per row"
+    )
+    if table.note:
+        print(f"note: {table.note}", file=sys.stderr)
+    columns = {c.strip().lower(): i for i, c in enumerate(table.header) if c}
     key_col = next((columns[c] for c in _KEY_COLUMNS if c in columns), None)
     id_col = next((columns[c] for c in _ID_COLUMNS if c in columns), None)
     if key_col is None or id_col is None:
@@ -69,11 +88,16 @@ def read_mapping(path: Path) -> dict[str, str]:
             f"{path}: needs a Salesforce name column ({', '.join(_KEY_COLUMNS)}) "
             f"and an id column ({', '.join(_ID_COLUMNS)})"
         )
-    return {
-        row[key_col].strip(): row[id_col].strip()
-        for row in rows
-        if (row.get(key_col) or "").strip() and (row.get(id_col) or "").strip()
-    }
+    out: dict[str, str] = {}
+    for record in table.records:
+        if record.problem:  # a damaged mapping would leave assignees unmapped unnoticed
+            raise ValueError(f"{path}: row {record.row} (line {record.line}): {record.problem}")
+        cells = record.cells
+        name = cells[key_col].strip() if key_col < len(cells) else ""
+        target = cells[id_col].strip() if id_col < len(cells) else ""
+        if name and target:
+            out[name] = target
+    return out
 
 
 def read_queues(directories: list[Path]) -> dict[str, QueueInfo]:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.leads_csv import CsvError, CsvLead, read_leads_csv
@@ -106,23 +107,26 @@ def handle(args: argparse.Namespace) -> int:
         rt.db.dispose()
 
     out.print(
-        f"[bold]{args.path}[/bold] ({leads_file.layout} layout): {leads_file.rows} row(s); "
+        f"[bold]{escape(str(args.path))}[/bold] ({leads_file.layout} layout): "
+        f"{leads_file.rows} row(s); "
         f"stored {len(created)}, duplicates {len(duplicates)}, "
         f"bad rows {len(leads_file.bad_rows)}"
         + (f", [red]failed {len(failed)}[/red]" if failed else "")
     )
+    if leads_file.note:  # not plain UTF-8: say how it was read, so odd characters make sense
+        out.print(f"  {leads_file.note}", markup=False)
     if states:
         out.print(
             "  new leads now: " + ", ".join(f"{state} {n}" for state, n in sorted(states.items()))
         )
     for lead, public_id in duplicates[:20]:
-        out.print(f"  duplicate: row {lead.row} ({lead.lead_id}) is already {public_id}")
+        out.print(f"  duplicate: row {lead.row} ({escape(lead.lead_id)}) is already {public_id}")
     if len(duplicates) > 20:
         out.print(f"  ... and {len(duplicates) - 20} more duplicates")
     for bad in leads_file.bad_rows:
-        out.print(f"  [yellow]bad[/yellow] {bad}")
+        out.print(f"  [yellow]bad[/yellow] {escape(str(bad))}")  # CSV text, not markup
     for lead, why in failed:
-        out.print(f"  [red]failed[/red] row {lead.row} (line {lead.line}): {why}")
+        out.print(f"  [red]failed[/red] row {lead.row} (line {lead.line}): {escape(why)}")
     if waiting:
         out.print(
             f"{waiting} Slack message(s) (offer cards, queue cards, alerts) are waiting in the "

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bot.crm_csv import CrmCsvError, read_crm_csv
@@ -86,6 +87,8 @@ def _matcher(accounts: Path | None, contacts: Path | None, threshold: float) -> 
         return None
     loads = [read_crm_csv(p, o) for p, o in ((accounts, "Account"), (contacts, "Contact")) if p]
     for load in loads:
+        if load.note:
+            print(f"{load.sobject.lower()}s: {load.note}", file=sys.stderr)
         for bad in load.bad:
             print(f"{load.sobject.lower()}s: skipped {bad}", file=sys.stderr)
     records = {load.sobject: load.records for load in loads}
@@ -173,6 +176,9 @@ def handle(args: argparse.Namespace) -> int:
         )
         comparison = compare(result, before)
 
+    # stderr, like skipped rows: stdout stays one JSON document with --format json.
+    if leads_file.note:
+        print(leads_file.note, file=sys.stderr)
     for bad in leads_file.bad_rows:
         print(f"{leads_file.path}: skipped {bad}", file=sys.stderr)
     if args.format == "json":
@@ -197,6 +203,8 @@ def _json(
     summary["input"] = {
         "file": str(leads_file.path),
         "layout": leads_file.layout,
+        "encoding": leads_file.encoding,
+        "encoding_note": leads_file.note,
         "rows": leads_file.rows,
         "config": str(config_path),
         "default_time": default_time.isoformat(),
@@ -240,7 +248,7 @@ def _tables(
     out = _console()
     totals = result.totals
     out.print(
-        f"[bold]Simulated {totals['leads']} lead(s)[/bold] from {leads_file.path} "
+        f"[bold]Simulated {totals['leads']} lead(s)[/bold] from {escape(str(leads_file.path))} "
         f"({leads_file.layout} layout) with {config_path} (version {result.config_version}); "
         f"leads without created_at at {_when(default_time)}. Nothing was stored or sent."
     )
@@ -252,13 +260,13 @@ def _tables(
         d = sim.decision
         table.add_row(
             str(i),
-            sim.lead,
+            escape(sim.lead),  # CSV text: a '[/x]' in it is not rich markup
             _when(sim.at),
             d.rule or "-",
             d.target or "-",
             _owner(sim),
             sim.tier or "-",
-            d.reason,
+            escape(d.reason),
         )
     out.print(table)
 
@@ -323,7 +331,9 @@ def _tables(
     out.print(table)
 
     if result.unrouted:
-        out.print(f"[red]Unrouted ({len(result.unrouted)}):[/red] " + ", ".join(result.unrouted))
+        out.print(
+            f"[red]Unrouted ({len(result.unrouted)}):[/red] " + escape(", ".join(result.unrouted))
+        )
     else:
         out.print("Unrouted: none")
 
@@ -336,7 +346,7 @@ def _tables(
         table.add_column("line", justify="right")
         table.add_column("problem")
         for bad in leads_file.bad_rows:
-            table.add_row(str(bad.row), str(bad.line), bad.message)
+            table.add_row(str(bad.row), str(bad.line), escape(bad.message))
         out.print(table)
 
 
@@ -352,7 +362,7 @@ def _comparison_tables(out: Console, comparison: Comparison, against: Path | Non
             table.add_column(col, overflow="fold")
         for change in comparison.changes:
             table.add_row(
-                change.lead,
+                escape(change.lead),
                 ", ".join(change.what),
                 f"{change.before.decision.rule or '-'} -> {_owner(change.before)}",
                 f"{change.after.decision.rule or '-'} -> {_owner(change.after)}",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import secrets
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -13,10 +12,12 @@ from zoneinfo import ZoneInfo
 import holidays
 import httpx
 from rich.console import Console
+from rich.markup import escape
 
 from bot.clock import CompressedClock
 from bot.config_store import ConfigStore
 from bot.crm_csv import read_crm_csv
+from bot.csv_text import CsvFileError, CsvTable, read_csv_table
 from bot.demo.feed import LiveFeed
 from bot.demo.reps import SimulatedReps
 from bot.demo.summary import collect, render
@@ -100,9 +101,18 @@ def load_demo_crm(db: Database) -> str:
     return " and ".join(loaded)
 
 
-def read_leads(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        return [{k: v for k, v in row.items() if v} for row in csv.DictReader(handle)]
+def read_leads(path: Path) -> CsvTable:
+    """The leads file, decoded and split like ``leadrouter simulate`` does it."""
+    return read_csv_table(path, what="lead rows")
+
+
+def lead_rows(table: CsvTable) -> list[dict[str, str]]:
+    """Each usable row as the webhook body: the row's non-empty cells by column name."""
+    return [
+        {k: v for k, v in zip(table.header, record.cells, strict=False) if k and v}
+        for record in table.records
+        if record.problem is None
+    ]
 
 
 def run_demo(
@@ -125,7 +135,19 @@ def run_demo(
     except ConfigError as err:
         console.print(f"[red]{config_path} has errors:[/]\n{err}")
         return 1
-    rows = read_leads(leads_path)
+    try:
+        table = read_leads(leads_path)
+    except CsvFileError as err:
+        console.print(f"[red]cannot read the leads: {escape(str(err))}[/]")
+        return 2
+    if table.note:
+        console.print(table.note, markup=False)
+    for record in table.records:
+        if record.problem is not None:
+            console.print(
+                f"skipped row {record.row} (line {record.line}): {record.problem}", markup=False
+            )
+    rows = lead_rows(table)
 
     DEMO_DB.parent.mkdir(parents=True, exist_ok=True)
     for stale in DEMO_DB.parent.glob(DEMO_DB.name + "*"):
