@@ -189,7 +189,10 @@ class OutboxItem(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]
+    # The lease: until when, held by whom (a worker's token), taken when.
     locked_until: Mapped[datetime | None]
+    lease_token: Mapped[str | None] = mapped_column(String(32))
+    leased_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     done_at: Mapped[datetime | None]

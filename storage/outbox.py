@@ -2,19 +2,24 @@
 
 A row's ``key`` names the intent (``offer:12:post``); enqueueing the same key again
 is a no-op, so a retried request or a re-run step never duplicates a Slack post.
-Workers lease rows (``locked_until``); a worker that dies leaves its lease to
-expire and another worker picks the row up with ``attempts`` telling it that a
-previous try may have reached Slack.
+Workers lease rows for a few seconds (``locked_until``, held under the worker's
+``lease_token``) and renew the lease while they work; a worker that dies stops renewing,
+its lease runs out within :data:`LEASE`, and another worker picks the row up with
+``attempts`` telling it that a previous try may have reached Slack. Only the holder of a
+lease can complete, retry or give up a row, so a worker that lost its lease (too slow to
+renew) never overwrites what the new holder did.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import os
+import uuid
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from routing.effects import Effect
@@ -24,6 +29,16 @@ from storage.locking import for_update, insert_ignore
 from storage.models import OutboxItem, table_of
 
 MAX_ATTEMPTS = 12
+# Short, and renewed every HEARTBEAT while the row is worked on: a dead replica's rows
+# are taken over within LEASE (plus one poll), not after half a minute.
+LEASE = timedelta(seconds=3)
+HEARTBEAT = timedelta(seconds=1)
+
+
+def new_lease_token() -> str:
+    """A worker's name on its leases: the pid (to tell replicas apart in logs and tests)
+    and a random part (pids repeat across hosts and restarts)."""
+    return f"{os.getpid()}-{uuid.uuid4().hex[:16]}"[:32]
 
 
 @dataclass(frozen=True)
@@ -34,6 +49,8 @@ class Claimed:
     lead_id: int | None
     payload: dict[str, Any]
     attempts: int  # including this one
+    token: str | None = None  # the lease holder; None: act without checking (tests)
+    leased_at: datetime | None = None
 
 
 def enqueue(
@@ -119,9 +136,18 @@ def _row(
 
 
 def claim_batch(
-    db: Database, *, now: datetime, limit: int = 20, lease: timedelta = timedelta(seconds=30)
+    db: Database,
+    *,
+    now: datetime,
+    limit: int = 20,
+    lease: timedelta = LEASE,
+    token: str | None = None,
+    exclude: Collection[int] = (),
 ) -> list[Claimed]:
-    """Lease due rows; SKIP LOCKED lets any number of replicas drain together."""
+    """Lease due rows under ``token`` (a fresh one if not given); SKIP LOCKED lets any
+    number of replicas drain together. ``exclude``: rows the caller still holds (a
+    lease it was late to renew is not a row to start a second time)."""
+    token = token or new_lease_token()
     with db.session() as session:
         stmt = (
             select(OutboxItem)
@@ -133,39 +159,120 @@ def claim_batch(
             .order_by(OutboxItem.next_attempt_at, OutboxItem.id)
             .limit(limit)
         )
+        if exclude:
+            stmt = stmt.where(OutboxItem.id.not_in(sorted(exclude)))
         rows = session.scalars(for_update(session, stmt, skip_locked=True)).all()
         claimed = []
         for row in rows:
             row.locked_until = now + lease
+            row.lease_token = token
+            row.leased_at = now
             row.attempts += 1
             claimed.append(
-                Claimed(row.id, row.key, row.kind, row.lead_id, dict(row.payload), row.attempts)
+                Claimed(
+                    row.id,
+                    row.key,
+                    row.kind,
+                    row.lead_id,
+                    dict(row.payload),
+                    row.attempts,
+                    token,
+                    now,
+                )
             )
         return claimed
 
 
-def complete(session: Session, item_id: int, *, now: datetime, result: dict[str, Any]) -> None:
-    session.execute(
+def renew(
+    db: Database, *, token: str, ids: Iterable[int], now: datetime, lease: timedelta = LEASE
+) -> set[int]:
+    """Extend the leases ``token`` still holds on ``ids``; returns the ids renewed (a
+    row missing from it is done, or was taken over after its lease ran out)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return set()
+    with db.session() as session:
+        rows = session.execute(
+            update(OutboxItem)
+            .where(
+                OutboxItem.id.in_(wanted),
+                OutboxItem.lease_token == token,
+                OutboxItem.status == "pending",
+            )
+            .values(locked_until=now + lease)
+            .returning(OutboxItem.id)
+            .execution_options(synchronize_session=False)
+        )
+        return {int(i) for (i,) in rows}
+
+
+def _held(item_id: int, token: str | None) -> Any:
+    """The row, if ``token`` still holds its lease (any holder when ``token`` is None)."""
+    where = OutboxItem.id == item_id
+    return where if token is None else where & (OutboxItem.lease_token == token)
+
+
+def _changed(result: Any) -> bool:
+    return bool(cast(CursorResult[Any], result).rowcount)
+
+
+def complete(
+    session: Session,
+    item_id: int,
+    *,
+    now: datetime,
+    result: dict[str, Any],
+    token: str | None = None,
+) -> bool:
+    """Mark the row done; False when ``token`` no longer holds it (nothing changed)."""
+    done = session.execute(
         update(OutboxItem)
-        .where(OutboxItem.id == item_id)
-        .values(status="done", done_at=now, result=result, locked_until=None, last_error=None)
+        .where(_held(item_id, token))
+        .values(
+            status="done",
+            done_at=now,
+            result=result,
+            locked_until=None,
+            lease_token=None,
+            last_error=None,
+        )
     )
+    return _changed(done)
 
 
 def retry_later(
-    session: Session, item_id: int, *, error: str, at: datetime, count_attempt: bool = True
-) -> None:
-    values: dict[str, Any] = {"next_attempt_at": at, "locked_until": None, "last_error": error}
+    session: Session,
+    item_id: int,
+    *,
+    error: str,
+    at: datetime,
+    count_attempt: bool = True,
+    token: str | None = None,
+) -> bool:
+    values: dict[str, Any] = {
+        "next_attempt_at": at,
+        "locked_until": None,
+        "lease_token": None,
+        "last_error": error,
+    }
     if not count_attempt:
         values["attempts"] = OutboxItem.attempts - 1
-    session.execute(update(OutboxItem).where(OutboxItem.id == item_id).values(**values))
+    return _changed(
+        session.execute(update(OutboxItem).where(_held(item_id, token)).values(**values))
+    )
 
 
-def give_up(session: Session, item_id: int, *, error: str, now: datetime) -> None:
-    session.execute(
-        update(OutboxItem)
-        .where(OutboxItem.id == item_id)
-        .values(status="dead", last_error=error, locked_until=None, done_at=now)
+def give_up(
+    session: Session, item_id: int, *, error: str, now: datetime, token: str | None = None
+) -> bool:
+    return _changed(
+        session.execute(
+            update(OutboxItem)
+            .where(_held(item_id, token))
+            .values(
+                status="dead", last_error=error, locked_until=None, lease_token=None, done_at=now
+            )
+        )
     )
 
 
@@ -189,12 +296,7 @@ class PendingAfter:
 
     payload: dict[str, Any]
     locked_until: datetime | None
-
-
-def lease_of(session: Session, item_id: int) -> datetime | None:
-    """How long the row is leased for (None: not leased, or no such row)."""
-    row = session.get(OutboxItem, item_id)
-    return row.locked_until if row is not None else None
+    leased_at: datetime | None
 
 
 def pending_after(
@@ -203,14 +305,14 @@ def pending_after(
     """Pending rows of ``kind`` queued after ``item_id`` whose key starts with
     ``key_prefix`` (taken literally: ``%`` and ``_`` match only themselves)."""
     rows = session.execute(
-        select(OutboxItem.payload, OutboxItem.locked_until).where(
+        select(OutboxItem.payload, OutboxItem.locked_until, OutboxItem.leased_at).where(
             OutboxItem.kind == kind,
             OutboxItem.status == "pending",
             OutboxItem.id > item_id,
             OutboxItem.key.startswith(key_prefix, autoescape=True),
         )
     )
-    return [PendingAfter(payload, locked_until) for payload, locked_until in rows]
+    return [PendingAfter(payload, until, at) for payload, until, at in rows]
 
 
 @dataclass(frozen=True)

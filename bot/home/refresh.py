@@ -18,7 +18,7 @@ from bot.views.home import render_home
 from lifecycle.home import home_key_prefix, request_home_refresh
 from routing.effects import OutboxKind
 from storage.db import UnitOfWork
-from storage.outbox import Claimed, lease_of, pending_after
+from storage.outbox import Claimed, pending_after
 
 KIND = OutboxKind.HOME_PUBLISH
 
@@ -29,16 +29,17 @@ def superseded(session: UnitOfWork, item: Claimed, rep_id: str, now: datetime) -
     A newer row not yet leased (or whose lease ran out) reads the database later than
     we would. A leased one counts only when it was leased with or after ours (same
     batch, processed after us); one leased earlier by another worker may already have
-    read the state from before our change, so we still publish.
+    read the state from before our change, so we still publish. (When a lease was
+    taken, not until when it runs: holders renew their leases as they work.)
     """
-    my_lease = lease_of(session, item.id)
     newer = pending_after(session, item.id, kind=KIND, key_prefix=home_key_prefix(rep_id))
     for row in newer:
         if row.payload.get("rep") != rep_id:
             continue  # a rep id with a ':' whose key shares our prefix
         if row.locked_until is None or row.locked_until <= now:
             return True
-        if my_lease is not None and row.locked_until >= my_lease:
+        mine, theirs = item.leased_at, row.leased_at
+        if mine is not None and theirs is not None and theirs >= mine:
             return True
     return False
 

@@ -21,6 +21,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import UserFacingError
+from bot.outbox.leases import LeaseKeeper
 from bot.runtime import Runtime
 from bot.slack.errors import classify
 from storage import outbox
@@ -54,24 +55,50 @@ class OutboxWorker:
     handlers: dict[str, Handler]
     batch: int = 64
     concurrency: int = 16
+    lease: timedelta = outbox.LEASE
+    heartbeat: timedelta = outbox.HEARTBEAT
     _pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+    _leases: LeaseKeeper | None = field(default=None, init=False, repr=False)
+
+    @property
+    def leases(self) -> LeaseKeeper:
+        if self._leases is None:
+            self._leases = LeaseKeeper(
+                self.rt.db, self.rt.clock, lease=self.lease, heartbeat=self.heartbeat
+            )
+        return self._leases
 
     def drain(self, max_rounds: int = 50) -> int:
         """Process due rows until none are left (bounded); returns how many ran."""
         done = 0
+        leases = self.leases
         for _ in range(max_rounds):
-            items = outbox.claim_batch(self.rt.db, now=self.rt.clock.now(), limit=self.batch)
+            items = outbox.claim_batch(
+                self.rt.db,
+                now=self.rt.clock.now(),
+                limit=self.batch,
+                lease=self.lease,
+                token=leases.token,
+                exclude=leases.held(),
+            )
             if not items:
                 break
-            groups = in_order_groups(items)
-            if self.concurrency <= 1 or len(groups) == 1:
-                for group in groups:
-                    self._process_all(group)
-            else:
-                if self._pool is None:
-                    self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="outbox")
-                # list(): wait for the whole batch, and re-raise what a group raised
-                list(self._pool.map(self._process_all, groups))
+            leases.hold(items)
+            try:
+                groups = in_order_groups(items)
+                if self.concurrency <= 1 or len(groups) == 1:
+                    for group in groups:
+                        self._process_all(group)
+                else:
+                    if self._pool is None:
+                        self._pool = ThreadPoolExecutor(
+                            self.concurrency, thread_name_prefix="outbox"
+                        )
+                    # list(): wait for the whole batch, and re-raise what a group raised
+                    list(self._pool.map(self._process_all, groups))
+            finally:
+                for item in items:  # rows a failed group never reached lapse in one lease
+                    leases.release(item.id)
             done += len(items)
         return done
 
@@ -79,10 +106,20 @@ class OutboxWorker:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+        if self._leases is not None:
+            self._leases.stop()
 
     def _process_all(self, items: list[Claimed]) -> None:
         for item in items:
-            self.process(item)
+            if item.token is not None and not self.leases.may_start(item.id):
+                # Our lease on it ran out (we could not renew in time): another worker
+                # may hold it now. Leave it; whoever holds it next does it.
+                log.warning("outbox_lease_lapsed", extra={"key": item.key, "kind": item.kind})
+                continue
+            try:
+                self.process(item)
+            finally:
+                self.leases.release(item.id)
 
     def process(self, item: Claimed) -> None:
         handler = self.handlers.get(item.kind)
@@ -94,7 +131,12 @@ class OutboxWorker:
         except Defer as exc:
             with self.rt.db.session() as s:
                 outbox.retry_later(
-                    s, item.id, error=exc.reason, at=now + exc.delay, count_attempt=False
+                    s,
+                    item.id,
+                    error=exc.reason,
+                    at=now + exc.delay,
+                    count_attempt=False,
+                    token=item.token,
                 )
             return
         except (GiveUp, UserFacingError) as exc:
@@ -118,13 +160,22 @@ class OutboxWorker:
             self._retry(item, f"{type(exc).__name__}: {exc}", outbox.backoff(item.attempts))
             return
         with self.rt.db.session() as s:
-            outbox.complete(s, item.id, now=self.rt.clock.now(), result=result)
+            held = outbox.complete(
+                s, item.id, now=self.rt.clock.now(), result=result, token=item.token
+            )
+        if not held:
+            # Our lease lapsed mid-call and another worker holds the row: it looks for
+            # what we did (the post's metadata) before doing it again.
+            log.warning("outbox_lease_lost", extra={"key": item.key, "kind": item.kind})
+            return
         self.rt.metrics.deliveries.labels(item.kind, "done").inc()
 
     def _throttled(self, item: Claimed, error: str, retry_after: float) -> None:
         at = self.rt.clock.now() + timedelta(seconds=retry_after)
         with self.rt.db.session() as s:
-            outbox.retry_later(s, item.id, error=error, at=at, count_attempt=False)
+            outbox.retry_later(
+                s, item.id, error=error, at=at, count_attempt=False, token=item.token
+            )
         self.rt.metrics.deliveries.labels(item.kind, "throttled").inc()
 
     def _retry(self, item: Claimed, error: str, delay: timedelta) -> None:
@@ -137,7 +188,7 @@ class OutboxWorker:
             extra={"key": item.key, "error": error, "delay_s": delay.total_seconds()},
         )
         with self.rt.db.session() as s:
-            outbox.retry_later(s, item.id, error=error, at=now + delay)
+            outbox.retry_later(s, item.id, error=error, at=now + delay, token=item.token)
         self.rt.metrics.deliveries.labels(item.kind, "retry").inc()
 
     def _give_up(self, item: Claimed, error: str) -> None:
@@ -145,7 +196,9 @@ class OutboxWorker:
         self.rt.metrics.deliveries.labels(item.kind, "dead").inc()
         now = self.rt.clock.now()
         with self.rt.db.session() as s:
-            outbox.give_up(s, item.id, error=error, now=now)
+            if not outbox.give_up(s, item.id, error=error, now=now, token=item.token):
+                log.warning("outbox_lease_lost", extra={"key": item.key, "kind": item.kind})
+                return
             record_event(
                 s, lead_id=item.lead_id, kind="delivery.failed", at=now, key=item.key, error=error
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
@@ -113,24 +114,29 @@ def test_a_newer_publish_leased_before_ours_may_be_stale(db: Database) -> None:
     with db.session() as s:
         request_home_refresh(s, ["alice"], NOW)
     older, _, newer = (r for r in rows(db) if r.payload["rep"] in ("alice", "alice:x"))
-    lease = NOW + timedelta(seconds=30)
+    mine = replace(claimed(older), leased_at=NOW)
 
-    def lease_both(mine: datetime, theirs: datetime) -> None:
+    def theirs(leased_at: datetime, until: datetime = NOW + timedelta(seconds=3)) -> None:
         with db.session() as s:
-            s.execute(update(OutboxItem).where(OutboxItem.id == older.id).values(locked_until=mine))
             s.execute(
-                update(OutboxItem).where(OutboxItem.id == newer.id).values(locked_until=theirs)
+                update(OutboxItem)
+                .where(OutboxItem.id == newer.id)
+                .values(leased_at=leased_at, locked_until=until)
             )
 
-    lease_both(lease, lease)  # claimed in our batch: it runs after us
+    theirs(NOW)  # claimed in our batch: it runs after us
     with db.session() as s:
-        assert superseded(s, claimed(older), "alice", NOW)
-    lease_both(lease, lease - timedelta(seconds=3))  # another worker started it earlier
+        assert superseded(s, mine, "alice", NOW)
+    theirs(NOW - timedelta(seconds=3))  # another worker started it earlier
     with db.session() as s:
-        assert not superseded(s, claimed(older), "alice", NOW)
-    lease_both(lease, NOW - timedelta(seconds=1))  # its lease ran out: it will run again
+        assert not superseded(s, mine, "alice", NOW)
+    # ... and still earlier when its holder has renewed the lease past ours since
+    theirs(NOW - timedelta(seconds=3), until=NOW + timedelta(seconds=10))
     with db.session() as s:
-        assert superseded(s, claimed(older), "alice", NOW)
+        assert not superseded(s, mine, "alice", NOW)
+    theirs(NOW - timedelta(seconds=3), until=NOW - timedelta(seconds=1))  # ran out: runs again
+    with db.session() as s:
+        assert superseded(s, mine, "alice", NOW)
 
 
 def test_a_rep_whose_id_extends_another_does_not_supersede_it(db: Database) -> None:
