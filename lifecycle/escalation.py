@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, lazyload
 
 from lifecycle.assign import route_leads
+from lifecycle.card_delivery import unseen_offers, wait_for_card
 from lifecycle.open_claim import TIMED_OUT, open_claim, over_limit, time_out_offer
 from routing.config.models import RoutingConfig
 from routing.effects import EscalationNotice, Remind
@@ -34,11 +35,15 @@ from storage.timers import (
     mark_fired,
 )
 
+CARD_NOT_THERE = "its card is not in Slack yet"
+
 
 @dataclass(frozen=True)
 class Fired:
     timer_id: int
-    outcome: str  # done | skipped | waiting (not run: an earlier step is pending)
+    # done | skipped | waiting (not run: an earlier step is pending, or the card is not
+    # in Slack yet and the step waits for it)
+    outcome: str
     what: str
     new_offer: int | None = None  # the offer a reassign step made (for the caller's effects)
 
@@ -60,6 +65,9 @@ def fire_timer(session: Session, router: Router, timer: Timer, now: datetime) ->
     offer = lock_offer(session, timer.offer_id) if timer.offer_id is not None else None
     if offer is not None and offer.outcome == "pending" and behind_earlier_steps(session, [timer]):
         return Fired(timer.id, "waiting", "an earlier step of the offer is pending")
+    if offer is not None and unseen_offers(session, [offer]):
+        wait_for_card(timer, offer, now)
+        return Fired(timer.id, "waiting", CARD_NOT_THERE)
     return _fire(session, router, timer, offer, now)
 
 
@@ -119,6 +127,7 @@ def fire_batch(
     moving: list[tuple[Timer, Offer, Lead]] = []
     postponed: set[int] = set()
     waiting = behind_earlier_steps(session, [t for t in timers if t.offer_id in offers])
+    unseen = unseen_offers(session, offers.values())
     for timer in timers:
         if timer.offer_id in postponed or timer.id in waiting:
             unrun.append(timer.id)
@@ -126,6 +135,10 @@ def fire_batch(
         offer = offers.get(timer.offer_id) if timer.offer_id is not None else None
         if timer.offer_id is not None and offer is None:
             held.append(timer.id)  # held elsewhere (or gone): fired on its own
+            continue
+        if offer is not None and offer.id in unseen:
+            wait_for_card(timer, offer, clock())
+            fired.append((timer, Fired(timer.id, "waiting", CARD_NOT_THERE)))
             continue
         if offer is not None and offer.outcome == "pending" and _moves_lead(timer):
             lead = leads.get(offer.lead_id)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from routing.config.models import RoutingConfig, SlaPolicy
+from routing.config.models import BusinessHours, RoutingConfig, SlaPolicy
 from routing.sla import LadderStep, ladder, offer_deadline
 from storage.models import Offer, Timer, table_of
 
@@ -51,11 +51,15 @@ class LadderPlan:
         ]
 
 
+def _hours(config: RoutingConfig, rep_id: str) -> BusinessHours | None:
+    rep = config.reps_by_id.get(rep_id)
+    return config.business_hours.get(rep.hours) if rep is not None and rep.hours else None
+
+
 def plan_ladder(
     config: RoutingConfig, policy: SlaPolicy, rep_id: str, offered_at: datetime
 ) -> LadderPlan:
-    rep = config.reps_by_id.get(rep_id)
-    hours = config.business_hours.get(rep.hours) if rep is not None and rep.hours else None
+    hours = _hours(config, rep_id)
     steps = ladder(policy, offered_at, hours)
     snapshot = {
         "policy": policy.model_dump(mode="json"),
@@ -63,6 +67,25 @@ def plan_ladder(
         "ladder": [step.to_dict() for step in steps],
     }
     return LadderPlan(offer_deadline(policy, offered_at, hours), snapshot, steps)
+
+
+def replan_from(
+    config: RoutingConfig, rep_id: str, snapshot: dict[str, Any] | None, start: datetime
+) -> LadderPlan | None:
+    """The offer's ladder counted from ``start`` instead (its card arrived late): the
+    policy and bound it was snapshotted with, the steps and deadline moved. None for an
+    offer without a ladder."""
+    if not snapshot or "policy" not in snapshot:
+        return None
+    policy = SlaPolicy.model_validate(snapshot["policy"])
+    hours = _hours(config, rep_id)
+    steps = ladder(policy, start, hours)
+    moved = {
+        **{k: v for k, v in snapshot.items() if k != "card_wait"},
+        "ladder": [step.to_dict() for step in steps],
+        "clock_from": start.isoformat(),
+    }
+    return LadderPlan(offer_deadline(policy, start, hours), moved, steps)
 
 
 def start_ladder(

@@ -7,6 +7,7 @@ is read from a closed session.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,8 @@ class OfferFacts:
     reason: str | None
     channel: str | None  # where the card lives, once posted
     message_ts: str | None
+    sla: dict[str, Any] | None = None  # the ladder snapshot
+    delivered_at: datetime | None = None  # when Slack took the card
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ def offer_facts(session: Session, offer_id: int) -> OfferFacts | None:
         reason=offer.reason,
         channel=offer.channel,
         message_ts=offer.message_ts,
+        sla=dict(offer.sla) if offer.sla else None,
+        delivered_at=offer.delivered_at,
     )
 
 
@@ -111,3 +116,16 @@ def card_post(session: Session, offer_id: int) -> CardPost | None:
     return CardPost(
         status=row.status, next_attempt_at=row.next_attempt_at, last_error=row.last_error
     )
+
+
+def cards_still_coming(session: Session, offer_ids: Collection[int]) -> set[int]:
+    """Those of ``offer_ids`` whose card post is still pending (not done, not dead)."""
+    keys = {f"offer:{offer_id}:post": offer_id for offer_id in offer_ids}
+    if not keys:
+        return set()
+    rows = session.scalars(
+        select(OutboxItem.key).where(
+            OutboxItem.key.in_(sorted(keys)), OutboxItem.status == "pending"
+        )
+    )
+    return {keys[key] for key in rows}

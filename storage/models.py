@@ -96,6 +96,8 @@ class Offer(Base):
     # Where the card lives, filled in when the outbox has posted it.
     channel: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    # When Slack took the card: the rep could see the offer from then (the SLA clock).
+    delivered_at: Mapped[datetime | None]
     # The SLA ladder as it was when the offer started: reloads never change it.
     sla: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 

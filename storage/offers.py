@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,8 +38,13 @@ def pending_offer(session: Session, lead_id: int) -> Offer | None:
     ).first()
 
 
-def record_card(session: Session, offer_id: int, *, channel: str, ts: str) -> None:
+def record_card(
+    session: Session, offer_id: int, *, channel: str, ts: str, at: datetime | None = None
+) -> None:
+    """Where the offer's card is, and when Slack first took it (``at``)."""
     offer = session.get(Offer, offer_id)
     if offer is not None:
         offer.channel = channel
         offer.message_ts = ts
+        if at is not None and offer.delivered_at is None:
+            offer.delivered_at = at

@@ -7,7 +7,7 @@ it back and the timer fires again later, so every timer takes effect exactly onc
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -153,3 +153,18 @@ def pending_for_offer(session: Session, offer_id: int) -> list[Timer]:
         .order_by(Timer.due_at)
     )
     return list(session.scalars(stmt))
+
+
+def move_pending_steps(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Give the pending timers named by ``rows`` (their ``key``) the rows' ``due_at`` and
+    ``payload`` (a ladder counted from a later start); fired ones are left as they are."""
+    moved = 0
+    for row in rows:
+        result = session.execute(
+            update(Timer)
+            .where(Timer.key == row["key"], Timer.status == "pending")
+            .values(due_at=row["due_at"], payload=row["payload"])
+            .execution_options(synchronize_session=False)
+        )
+        moved += int(cast(CursorResult[Any], result).rowcount or 0)
+    return moved

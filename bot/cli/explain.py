@@ -152,13 +152,16 @@ def _render(lead: Lead, events: list[Event]) -> None:
     out.print()
     if lead.offers:
         table = Table(title="Offers", title_justify="left")
-        for col in ("#", "rep", "offered", "deadline", "responded", "outcome", "reason"):
+        # "card": when Slack took the card; the SLA clock counts from the later of the two.
+        columns = ("#", "rep", "offered", "card", "deadline", "responded", "outcome", "reason")
+        for col in columns:
             table.add_column(col, overflow="fold")
         for i, offer in enumerate(lead.offers, 1):
             table.add_row(
                 str(i),
                 offer.rep_id,
                 _when(offer.offered_at),
+                _when(offer.delivered_at),
                 _when(offer.deadline),
                 _when(offer.responded_at),
                 offer.outcome,

@@ -35,6 +35,7 @@ def lead_json(lead: Lead) -> dict[str, Any]:
                 "id": offer.id,
                 "rep": offer.rep_id,
                 "offered_at": iso(offer.offered_at),
+                "delivered_at": iso(offer.delivered_at),
                 "deadline": iso(offer.deadline),
                 "responded_at": iso(offer.responded_at),
                 "outcome": offer.outcome,

@@ -17,9 +17,11 @@ from bot.runtime import Runtime
 from bot.slack.errors import classify
 from bot.slack.mrkdwn import md
 from bot.views.card import CardData, render_offer_card
+from lifecycle.card_delivery import card_delivered, is_late
 from lifecycle.home import request_home_refresh
 from lifecycle.reassign import pass_over
 from lifecycle.salesforce_writes import enqueue_for_new_offer
+from lifecycle.sla_plan import replan_from
 from routing.teams import home_audience
 from storage.cards import (
     DecisionFacts,
@@ -31,7 +33,6 @@ from storage.cards import (
     offer_facts,
 )
 from storage.db import UnitOfWork
-from storage.offers import record_card
 from storage.outbox import Claimed
 from storage.slack_users import dm_channel, remember_dm_channel
 
@@ -84,6 +85,11 @@ def card_data(
         salesforce_url=salesforce_url(rt, lead),
         score_reasons=list(lead.score_reasons or []),
         in_channel=bool(offer.channel) and not str(offer.channel).startswith("D"),
+        delivered_late_at=(
+            offer.delivered_at
+            if offer.delivered_at is not None and is_late(offer.offered_at, offer.delivered_at)
+            else None
+        ),
     )
 
 
@@ -117,8 +123,15 @@ def post_offer_card(rt: Runtime, item: Claimed) -> dict[str, Any]:
         if found is not None:
             _record(rt, offer_id, rep_id, found["channel"], found["ts"], known_dm=dm)
             return {**found, "recovered": True}
-    card = card_data(rt, offer, lead, decision, slack_id)
-    text, blocks = render_offer_card(replace(card, in_channel=shared_channel is not None))
+    card = replace(card_data(rt, offer, lead, decision, slack_id), in_channel=bool(shared_channel))
+    now = rt.clock.now()
+    if offer.outcome == "pending" and is_late(offer.offered_at, now):
+        # Late: the ladder will count from delivery (lifecycle.card_delivery); say so.
+        plan = replan_from(rt.config.config, rep_id, offer.sla, now)
+        card = replace(
+            card, deadline=plan.deadline if plan else card.deadline, delivered_late_at=now
+        )
+    text, blocks = render_offer_card(card)
     try:
         response = rt.slack.chat_postMessage(
             channel=shared_channel or dm or slack_id,
@@ -167,7 +180,9 @@ def _record(
     known_dm: str | None = None,
 ) -> None:
     with rt.db.session() as session:
-        record_card(session, offer_id, channel=channel, ts=ts)
+        card_delivered(
+            session, rt.config.config, offer_id, channel=channel, ts=ts, at=rt.clock.now()
+        )
         if channel.startswith("D") and channel != known_dm:
             remember_dm_channel(session, rep_id, channel)  # the next card goes straight there
         # A new card is a new pending offer on the rep's (and their managers') App Home.

@@ -105,6 +105,8 @@ def _offer_effects(rt: Runtime, session: UnitOfWork, steps: list[Fired]) -> None
 
 def _observe(rt: Runtime, due_at: datetime, step: Fired) -> None:
     rt.metrics.timers.labels(step.outcome).inc()
+    if step.outcome == "waiting":
+        return  # not run: no lateness to speak of
     lateness = (rt.clock.now() - due_at).total_seconds()
     rt.metrics.timer_lateness.observe(max(0.0, lateness))
 

@@ -41,6 +41,8 @@ class CardData:
     salesforce_url: str | None = None
     score_reasons: list[Any] = field(default_factory=list)
     in_channel: bool = False
+    # When the card reached Slack, if that was late enough to move the SLA clock.
+    delivered_late_at: datetime | None = None
 
 
 def lead_name(fields: dict[str, Any]) -> str:
@@ -144,6 +146,14 @@ def render_offer_card(card: CardData) -> tuple[Mrkdwn, list[Block]]:
         context.append(md("*Why you:* {}", card.why))
     if reasons:
         context.append(md("*Score:* {}", ", ".join(reasons)))
+    if card.delivered_late_at is not None:
+        context.append(
+            md(
+                "*Offered* {}, *delivered* {}: your time to accept counts from delivery",
+                clock_time(card.offered_at, card.rep_timezone),
+                clock_time(card.delivered_late_at, card.rep_timezone),
+            )
+        )
     if context:
         blocks.append(
             ContextBlock(elements=[MarkdownTextObject(text=cut(c, 2000)) for c in context])

@@ -31,7 +31,7 @@ from storage.db import Database
 from storage.leads import store_lead
 from storage.models import Lead, OutboxItem, Timer
 from storage.timers import claim_one
-from tests.storage.helpers import NOW
+from tests.storage.helpers import NOW, cards_delivered
 
 CONFIG = """
 admins: [maria]
@@ -89,6 +89,7 @@ def _routed(db: Database, router: Router, source: str) -> tuple[int, int | None]
     lead_id = _lead(db, source)
     with db.session() as session:
         result = route_lead(session, router, lead_id, NOW)
+    cards_delivered(db)
     return lead_id, result.offer_id
 
 

@@ -13,7 +13,7 @@ from routing.config import parse_config
 from routing.engine import Router
 from storage.db import Database
 from storage.timers import claim_due
-from tests.storage.helpers import NOW, new_lead
+from tests.storage.helpers import NOW, cards_delivered, new_lead
 from tests.storage.test_timers import ALL_DUE, CONFIG
 
 
@@ -24,6 +24,7 @@ def test_stats_read_first_offer_accept_and_ladder_steps(db: Database) -> None:
         late = route_lead(session, router, slow, NOW + timedelta(seconds=30))
         first = route_lead(session, router, quick, NOW + timedelta(seconds=90))
     assert first.offer_id and late.offer_id and first.decision and late.decision
+    cards_delivered(db)
     with db.session() as session:
         at = NOW + timedelta(minutes=3, seconds=30)
         accept_offer(session, first.offer_id, first.decision.assignee or "", at)

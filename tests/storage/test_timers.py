@@ -22,7 +22,7 @@ from storage.db import Database
 from storage.locking import for_update
 from storage.models import Event, Offer, OutboxItem, Timer
 from storage.timers import claim_due, claim_one
-from tests.storage.helpers import NOW, new_lead
+from tests.storage.helpers import NOW, cards_delivered, new_lead
 
 CONFIG = """
 reps:
@@ -62,6 +62,7 @@ def offered(db: Database, router: Router, n: int) -> list[int]:
             result = route_lead(session, router, lead_id, NOW)
         assert result.offer_id is not None
         offers.append(result.offer_id)
+    cards_delivered(db)
     return offers
 
 
