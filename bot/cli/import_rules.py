@@ -15,6 +15,7 @@ import yaml
 
 from bot.csv_text import CsvFileError, read_csv_table, read_csv_text
 from routing.config.loader import validate_text
+from routing.config.yamlsource import read_yaml
 from routing.salesforce_rules import QueueInfo, import_rules, parse_queue
 
 _KEY_COLUMNS = ("salesforce", "salesforce_user", "username", "assigned_to", "name", "queue_name")
@@ -58,7 +59,11 @@ def _yaml_mapping(path: Path) -> dict[str, str]:
     decoded = read_csv_text(path)  # same decoding as the CSV form: BOMs, UTF-16, cp1252
     if decoded.note:
         print(f"note: {decoded.note}", file=sys.stderr)
-    data = yaml.safe_load(decoded.text) or {}
+    # The routing.yml reader: its limits (size, nesting, alias bombs) and line numbers.
+    doc = read_yaml(decoded.text, source=str(path))
+    if doc.issues:
+        raise ValueError(str(doc.issues[0]))
+    data = doc.data or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping of Salesforce names to ids")
     out: dict[str, str] = {}

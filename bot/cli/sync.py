@@ -74,10 +74,13 @@ def handle(args: argparse.Namespace) -> int:
         if path is None:
             continue
         try:
-            loads.append(read_crm_csv(path, sobject))
+            loaded = read_crm_csv(path, sobject)
         except CrmCsvError as err:
             print(f"cannot read the {sobject.lower()}s: {err}", file=sys.stderr)
             return 2
+        if loaded.note:
+            print(f"note: {loaded.note}", file=sys.stderr)
+        loads.append(loaded)
     rt = build_runtime(settings)
     upgrade(rt.db.engine)
     if loads:

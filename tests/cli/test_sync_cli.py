@@ -85,6 +85,17 @@ def test_accounts_csv_from_a_salesforce_export(env: str, cli: CliRunner) -> None
     assert sources == {"csv"}
 
 
+def test_an_export_not_in_plain_utf8_says_how_it_was_read(
+    env: str, cli: CliRunner, tmp_path: Path
+) -> None:
+    path = tmp_path / "Account.csv"
+    text = (DEV_EDITION / "Account.csv").read_text(encoding="utf-8")
+    path.write_bytes(text.encode("utf-16"))  # Excel's "Unicode text": a BOM, then UTF-16
+    run = cli("sync", "--accounts", path)
+    assert run.code == 0, run.err
+    assert "note: " in run.err and "UTF-16" in run.err.upper().replace("UTF16", "UTF-16")
+
+
 def test_friendly_csv_routes_leads_to_the_owner(env: str, cli: CliRunner, tmp_path: Path) -> None:
     accounts = tmp_path / "accounts.csv"
     accounts.write_text(

@@ -342,3 +342,21 @@ def test_cli(tmp_path: Path) -> None:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert check.returncode == 0, check.stderr
+
+
+def test_a_yaml_map_is_read_with_the_config_readers_limits(tmp_path: Path) -> None:
+    src = tmp_path / "Lead.assignmentRules"
+    src.write_text(XML, encoding="utf-8")
+    bomb = tmp_path / "users.yml"
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for i, name in enumerate("bcdefgh"):
+        prev = "abcdefgh"[i]
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 10) + "]")
+    bomb.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "import-salesforce-rules", str(src),
+         "--map", str(bomb), "--out", str(tmp_path / "out.yml")],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode != 0
+    assert "aliases copy too much" in proc.stderr and "Traceback" not in proc.stderr
