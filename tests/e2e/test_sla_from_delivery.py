@@ -84,7 +84,7 @@ def test_a_late_card_moves_the_whole_ladder(stack: Stack) -> None:
 def test_a_card_on_time_keeps_the_planned_ladder(stack: Stack) -> None:
     posted = time.monotonic()
     lead_id = stack.post_lead(LEAD).json()["id"]
-    card_at, card = _arrival(stack, "U_ALICE", lambda m: not m.get("thread_ts"))
+    _, card = _arrival(stack, "U_ALICE", lambda m: not m.get("thread_ts"))
     assert "counts from delivery" not in str(card["blocks"])
     remind_at, _ = _arrival(stack, "U_ALICE", lambda m: m.get("thread_ts") == card["ts"])
     assert 1.5 <= remind_at - posted <= 3.5
