@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 LOCK_ARGS := --universal --python-version 3.11 -q
 
-.PHONY: demo test bench lint format typecheck lock image clean
+.PHONY: demo test fuzz bench lint format typecheck lock image clean
 
 # Installs exactly the lock file (requirements/dev.txt), then the project itself without
 # resolving anything again: every machine and CI run the same versions.
@@ -22,6 +22,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider
+
+# tests/fuzz/ at length: 20x the examples `make test` runs, new random inputs each time (a
+# failure prints a @reproduce_failure line and is retried first next run), no timeout.
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -q -p no:cacheprovider --timeout=0 \
+		--hypothesis-show-statistics tests/fuzz
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

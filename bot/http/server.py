@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_bolt.request.internals import build_context
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -26,6 +27,8 @@ from bot.http.slack_request import (
     SlackBodyError,
     check_body,
     check_json,
+    check_shape,
+    form_bolt_drops,
     signature_ok,
 )
 from bot.http.strict_json import StrictJSONError, loads_strict
@@ -94,6 +97,12 @@ def create_http_app(
             check_json(text, request.headers)
             # Bolt parses (JSON, form, the form's JSON payload) while building its request.
             bolt_request = to_bolt_request(request, body)
+            dropped = form_bolt_drops(text, request.headers)
+            if dropped is not None:  # the body and context Bolt would build from the form
+                bolt_request.body = dropped
+                bolt_request.context = build_context(BoltContext(), dropped)
+            if isinstance(bolt_request.body, dict):
+                check_shape(bolt_request.body)
         except SlackBodyError as exc:
             return _error(400, str(exc))
         except Exception as exc:  # whatever Bolt's parser raises on a body it cannot read

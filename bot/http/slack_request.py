@@ -1,6 +1,7 @@
 """The early checks on ``/slack/events``, before Bolt sees a request: the signature on
 the raw bytes, then whether the body parses at all, as strict JSON where Bolt will read
-JSON. Bolt checks the signature again (its verification stays on); this refuses garbage
+JSON, then whether the parts Bolt's routing indexes blindly have the shape Slack gives
+them. Bolt checks the signature again (its verification stays on); this refuses garbage
 before it costs a parse or a thread.
 """
 
@@ -79,3 +80,67 @@ def check_json(text: str, headers: Mapping[str, str]) -> None:
                 loads_strict(payload, "the payload field")
     except StrictJSONError as exc:
         raise SlackBodyError(str(exc)) from None
+
+
+def form_bolt_drops(text: str, headers: Mapping[str, str]) -> dict[str, str] | None:
+    """The fields of a form that Bolt's ``parse_body`` reads as empty, else None.
+
+    Bolt takes any form whose text contains ``payload`` anywhere for an interactivity
+    form and, finding no ``payload`` field, parses it as ``{}``: a slash command run in a
+    channel named ``#payload-team``, or ``/leads why payload``, was dropped unanswered
+    (404). Such a form is read here as Bolt reads every other form."""
+    content_type = extract_content_type(build_normalized_headers(cast(Any, headers)))
+    if not text or content_type == "application/json" or text.startswith("{"):
+        return None
+    if "payload" not in text:
+        return None
+    fields = dict(parse_qsl(text, keep_blank_values=True))
+    return None if "payload" in fields else fields
+
+
+def check_shape(body: Mapping[str, Any]) -> None:
+    """Refuse a parsed body whose routing fields Bolt would index into and crash on (a
+    block_actions payload whose ``actions`` is empty or whose action has no
+    ``action_id``, an ``event`` or ``view`` that is not an object): Bolt matches
+    listeners outside any listener's error handling, so it would answer 500 and log
+    the payload as a bug; its "unhandled request" warning also concatenates the routing
+    ids (``type``, ``action_id``, ``callback_id``, ``command``), so those must be
+    strings. A click's button ``value``, its ``user`` and the ``response_url`` the reply
+    is posted to are read as Slack sends them too (a string; an object with a string
+    ``id``; an http(s) URL, which a click on a message always has). A form's fields
+    (a slash command) hold no NUL character, as JSON bodies hold none
+    (:func:`loads_strict`): PostgreSQL refuses one in any text it is asked to compare.
+    Slack never sends anything else; the message names what is wrong."""
+    for key, value in body.items():
+        if isinstance(value, str) and "\x00" in value:
+            raise SlackBodyError(f"the form field {_shown_key(key)} has a NUL character")
+    for key in ("type", "action_id", "callback_id", "command"):
+        if key in body and not isinstance(body[key], str):
+            raise SlackBodyError(f"the payload's {key} must be a string")
+    response_url = body.get("response_url", "https://")
+    if not isinstance(response_url, str) or not response_url.startswith(("https://", "http://")):
+        raise SlackBodyError("the payload's response_url must be an http(s) URL")
+    kind = body.get("type")
+    if kind in ("block_actions", "interactive_message") and "actions" in body:
+        actions = body["actions"]
+        if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
+            raise SlackBodyError(f"the {kind} payload's actions must be a list of objects")
+        if kind == "block_actions" and not isinstance(actions[0].get("action_id"), str):
+            raise SlackBodyError("the block_actions payload's action has no action_id string")
+        if not isinstance(actions[0].get("value", ""), str):
+            raise SlackBodyError(f"the {kind} payload's action value must be a string")
+    if kind == "block_actions":
+        user = body.get("user")
+        if not isinstance(user, dict) or not isinstance(user.get("id"), str):
+            raise SlackBodyError("the block_actions payload's user must be an object with an id")
+        container = body.get("container")
+        in_view = isinstance(container, dict) and container.get("type") == "view"
+        if not in_view and "response_url" not in body:
+            raise SlackBodyError("a block_actions payload from a message must have a response_url")
+    for key in ("event", "view"):
+        if key in body and not isinstance(body[key], dict):
+            raise SlackBodyError(f"the payload's {key} must be an object")
+
+
+def _shown_key(key: str) -> str:
+    return repr(key if len(key) <= 40 else key[:40] + "...")

@@ -72,7 +72,9 @@ def check_time_zone(name: str) -> str:
     """Return ``name`` if zoneinfo knows it, else raise ValueError."""
     try:
         zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    # OSError: a name that is a directory of the tz database ("US", "Europe") or too long
+    # to be a file name there.
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         hint = " (use an IANA name such as America/New_York or Europe/Berlin)"
         raise ValueError(f"unknown time zone {name!r}{hint}") from None
     return name

@@ -188,7 +188,9 @@ def _syntax_issue(exc: yaml.YAMLError, text: str, source: str) -> ConfigIssue:
             message = f"{exc.problem} ({exc.context}{started})"
     elif isinstance(exc, yaml.reader.ReaderError):
         line = text.count("\n", 0, exc.position) + 1
-        message = f"unreadable character {exc.character!r}: {exc.reason}"
+        # PyYAML gives the character's code point, not the character.
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or "?")
+        message = f"unreadable character {chr(code)!r} (U+{code:04X}): {exc.reason}"
     else:
         message = str(exc)
     return ConfigIssue("", line, f"YAML syntax error: {message}", source)
@@ -200,7 +202,12 @@ def read_yaml(text: str, source: str = "routing.yml") -> YamlDocument:
     lines = LineMap(source)
     if len(text) > MAX_DOCUMENT_CHARS:
         return YamlDocument(None, lines, [_too_large(text, source)])
-    loader = _LineLoader(text)
+    try:
+        # The reader checks the first characters as it is built: a control character
+        # near the start of the file raises here already.
+        loader = _LineLoader(text)
+    except yaml.YAMLError as exc:
+        return YamlDocument(None, lines, [_syntax_issue(exc, text, source)])
     try:
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
