@@ -295,7 +295,8 @@ def read_csv_table(
     header_line, _, cells, problem = header_record
     if problem is not None:
         raise error(f"{path}: the header (line {header_line}) is damaged: {problem}")
-    header = [h.lstrip("\ufeff").strip() for h in cells]
+    # A stray BOM (U+FEFF) anywhere in a header name is never part of it: Excel leaves them.
+    header = [h.replace("\ufeff", "").strip() for h in cells]
     seen: dict[str, int] = {}
     for number, name in enumerate(header, 1):
         key = duplicate_key(name) if name else ""

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from routing.effects import UpdateQueueCard
 from routing.states import LeadEvent, LeadState, OfferOutcome, lead_transition
@@ -30,7 +30,12 @@ class ClaimResult:
 
 def claim_lead(session: Session, lead_id: int, rep_id: str, now: datetime) -> ClaimResult:
     """Caller checks membership; this makes the claim itself race-free."""
-    stmt = select(Lead).where(Lead.id == lead_id).execution_options(populate_existing=True)
+    stmt = (
+        select(Lead)
+        .where(Lead.id == lead_id)
+        .options(lazyload(Lead.offers), lazyload(Lead.decisions))
+        .execution_options(populate_existing=True)
+    )
     lead = session.scalars(for_update(session, stmt)).first()
     if lead is None:
         return ClaimResult("unknown")

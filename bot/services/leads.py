@@ -17,9 +17,10 @@ from lifecycle.offers import Answer, accept_offer
 from lifecycle.reassign import ReassignResult, decline_and_pass_on, reassign_lead
 from lifecycle.salesforce_writes import enqueue_for_new_offer, enqueue_salesforce_writes
 from routing.normalize import normalize_lead
+from routing.states import LeadState
 from routing.teams import home_audience
 from storage import presence
-from storage.leads import stale_new_leads, store_lead
+from storage.leads import lead_row, stale_new_leads, store_lead
 from storage.models import Lead, Offer
 
 log = logging.getLogger(__name__)
@@ -163,11 +164,15 @@ def claim(rt: Runtime, lead_id: int, rep_id: str) -> ClaimResult:
     """Claim a queued lead; membership is checked here, the race inside storage."""
     config = rt.config.config
     with rt.db.session() as session:
-        lead = session.get(Lead, lead_id)
+        lead = lead_row(session, lead_id)
         if lead is None:
             return ClaimResult("unknown")
         if lead.queue_id and rep_id not in config.queue_member_ids(lead.queue_id):
             raise NotAQueueMember(lead.queue_id)
+        if lead.state != LeadState.QUEUED and lead.assignee:
+            # Already claimed (committed): answer without queueing for the lead's lock,
+            # which fifty clicks on one card would otherwise take one after another.
+            return ClaimResult("already_claimed", lead.public_id, lead.assignee)
         now = rt.clock.now()
         result = claim_lead(session, lead_id, rep_id, now)
         if result.status == "claimed":
