@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.errors import UserFacingError
 
@@ -34,18 +34,22 @@ class BlockId(StrEnum):
     NOTE_TEXT = "note_text"
 
 
+# A row id as the database holds it (32-bit integer keys): anything else never reaches SQL.
+RowId = Annotated[int, Field(strict=True, ge=1, le=2**31 - 1)]
+
+
 class OfferRef(BaseModel):
     """The value of Accept / Decline buttons."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    offer: int
+    offer: RowId
 
 
 class LeadRef(BaseModel):
     """The value of a queue card's Claim button."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    lead: int
+    lead: RowId
 
 
 def encode(ref: BaseModel) -> str:
@@ -55,7 +59,7 @@ def encode(ref: BaseModel) -> str:
 def decode(model: type[T], value: str | None) -> T:
     try:
         return model.model_validate(json.loads(value or ""))
-    except (ValueError, ValidationError) as exc:
+    except (TypeError, ValueError, ValidationError) as exc:  # TypeError: not a string
         raise UserFacingError(
             "That button is from an old or damaged message; open the lead with `/leads status`."
         ) from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 
+import pytest
 from slack_bolt import Ack, App
 
 from bot import listeners
@@ -98,3 +99,16 @@ def test_state_changing_listeners_commit_before_they_ack() -> None:
         source = inspect.getsource(inspect.unwrap(listener))
         assert change in source and "ack()" in source, listener.__name__
         assert source.index(change) < source.index("ack()"), listener.__name__
+
+
+def test_button_values_with_ids_the_database_cannot_hold_are_refused() -> None:
+    from bot.actions import LeadRef, OfferRef, decode
+
+    assert decode(OfferRef, '{"offer": 7}') == OfferRef(offer=7)
+    for value in ('{"offer": 2147483648}', '{"offer": 0}', '{"offer": -1}', '{"offer": "7"}'):
+        with pytest.raises(UserFacingError, match="old or damaged"):
+            decode(OfferRef, value)
+    with pytest.raises(UserFacingError):
+        decode(LeadRef, '{"lead": 9223372036854775808}')
+    with pytest.raises(UserFacingError):
+        decode(LeadRef, 5)  # type: ignore[arg-type]  # a payload's value that is no string
