@@ -16,7 +16,7 @@ from types import ModuleType
 
 from rich.console import Console
 
-from benchmarks import card_rate, delivery, load, matching, routing, timers
+from benchmarks import card_rate, delivery, load, matching, routing, simulate, timers
 
 MODULES: dict[str, ModuleType] = {
     routing.NAME: routing,
@@ -25,6 +25,7 @@ MODULES: dict[str, ModuleType] = {
     delivery.NAME: delivery,
     card_rate.NAME: card_rate,
     load.NAME: load,
+    simulate.NAME: simulate,
 }
 
 

@@ -30,7 +30,7 @@ import random
 import re
 import statistics
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -283,6 +283,12 @@ def _assign(rng: random.Random, pools: Sequence[str], reps: Sequence[str]) -> An
 
 def build_config(size: int, seed: int = SEED) -> tuple[RoutingConfig, list[GenRule]]:
     """A config with ``size`` rules (the last one a catch-all) and its generated rules."""
+    raw, rules = build_raw_config(size, seed)
+    return RoutingConfig.model_validate(raw), rules
+
+
+def build_raw_config(size: int, seed: int = SEED) -> tuple[dict[str, Any], list[GenRule]]:
+    """:func:`build_config` as the routing.yml mapping (for tools that read a file)."""
     rng = random.Random(seed * 7 + size)
     hours = ["us-east", "us-west", "emea", "apac", None]
     reps = []
@@ -350,7 +356,7 @@ def build_config(size: int, seed: int = SEED) -> tuple[RoutingConfig, list[GenRu
         ],
         "version": f"bench-{size}",
     }
-    return RoutingConfig.model_validate(raw), rules
+    return raw, rules
 
 
 # -- leads ------------------------------------------------------------------------------------
@@ -432,14 +438,19 @@ def build_leads(
     router: Router, rules: Sequence[GenRule], count: int, seed: int = SEED
 ) -> list[dict[str, Any]]:
     """``count`` normalised, enriched leads, each aimed at a rule drawn over the whole list."""
+    return [router.enrich(normalize_lead(lead)) for lead in build_raw_leads(rules, count, seed)]
+
+
+def build_raw_leads(
+    rules: Sequence[GenRule], count: int, seed: int = SEED
+) -> Iterator[dict[str, Any]]:
+    """The leads of :func:`build_leads` as a web form or an export would give them."""
     rng = random.Random(seed + len(rules))
-    out = []
     for i in range(count):
         lead = _random_lead(rng, i)
         aim = rules[rng.randrange(len(rules))]
         _satisfy(rng, lead, aim.needs)
-        out.append(router.enrich(normalize_lead(lead)))
-    return out
+        yield lead
 
 
 def build_roster(config: RoutingConfig, seed: int = SEED) -> Roster:

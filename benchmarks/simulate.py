@@ -1,0 +1,144 @@
+"""``leadrouter simulate`` as a user meets it: the whole process on a CSV export.
+
+For 50 and 3,000 generated rules (the routing benchmark's configs, written as routing.yml)
+and 20,000 generated leads (as a CSV a web form or an export would give), the wall time
+of ``leadrouter simulate --format json`` from process start to exit, against the
+``rule-engine`` package evaluating the same first-match rules in-process on already
+normalised dicts, in the same run. Plus start-up: ``leadrouter validate`` on the
+example config.
+
+Targets (issue #15): >= 5x the peer at 50 rules, >= 30x at 3,000 rules.
+"""
+
+from __future__ import annotations
+
+import csv
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rich.table import Table
+
+from benchmarks.routing import (
+    build_config,
+    build_leads,
+    build_raw_config,
+    build_raw_leads,
+    time_peer,
+)
+from routing.engine import Router
+
+NAME = "simulate"
+ROOT = Path(__file__).resolve().parents[1]
+GOALS = {50: 5.0, 3000: 30.0}
+# Columns the matcher fills (account.*) are not in an export.
+SKIP = ("account.",)
+
+
+def _loadable(raw: dict[str, Any]) -> dict[str, Any]:
+    """The generated mapping as ``load_config`` accepts it: the generator may ask a pool
+    for skills none of its members has (a file-level check the model alone skips)."""
+    skills = {r["id"]: set(r.get("skills") or ()) for r in raw["reps"]}
+
+    def members(pool: str) -> list[str]:
+        return [m["rep"] if isinstance(m, dict) else m for m in raw["pools"][pool]["members"]]
+
+    for rule in raw["rules"]:
+        assign = rule.get("assign")
+        if isinstance(assign, dict) and assign.get("require_skills") and "pool" in assign:
+            need = set(assign["require_skills"])
+            if not any(need <= skills[m] for m in members(assign["pool"])):
+                assign = {k: v for k, v in assign.items() if k != "require_skills"}
+                rule["assign"] = assign
+    return raw
+
+
+def write_csv(path: Path, leads: Iterable[Mapping[str, Any]]) -> int:
+    rows = [{k: v for k, v in lead.items() if not k.startswith(SKIP)} for lead in leads]
+    columns = sorted({k for row in rows for k in row})
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["id", *columns])
+        writer.writeheader()
+        for i, row in enumerate(rows):
+            writer.writerow({"id": f"B-{i}", **row})
+    return len(rows)
+
+
+def _leadrouter(*args: str) -> tuple[float, subprocess.CompletedProcess[bytes]]:
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        check=False,
+    )
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"leadrouter {args[0]} failed: {proc.stderr.decode()[-2000:]}")
+    return wall, proc
+
+
+def run(quick: bool = False, log: Callable[[str], None] = print) -> dict[str, Any]:
+    n_leads = 4_000 if quick else 20_000
+    results: dict[str, Any] = {"benchmark": NAME, "leads": n_leads, "sizes": []}
+    with tempfile.TemporaryDirectory(prefix="bench-sim-") as tmp:
+        work = Path(tmp)
+        for size, peer_n in ((50, 2000), (3000, 100)):
+            if quick:
+                peer_n = max(50, peer_n // 4)
+            raw, gen = build_raw_config(size)
+            config_path = work / f"routing-{size}.yml"
+            raw = _loadable({k: v for k, v in raw.items() if k != "version"})
+            config_path.write_text(yaml.safe_dump(raw, sort_keys=False))
+            leads_path = work / f"leads-{size}.csv"
+            write_csv(leads_path, build_raw_leads(gen, n_leads))
+            wall, _ = _leadrouter(
+                "simulate", "--config", str(config_path), "--leads", str(leads_path),
+                "--format", "json", "--at", "2026-03-02T15:00:00Z",
+            )  # fmt: skip
+            config, gen = build_config(size)
+            router = Router(config)
+            peer, _ = time_peer(config, build_leads(router, gen, peer_n))
+            ours = n_leads / wall
+            theirs = peer.leads / peer.cpu_s if peer.cpu_s else 0.0
+            row = {
+                "rules": size,
+                "simulate_leads_per_s": round(ours),
+                "simulate_wall_s": round(wall, 2),
+                "peer_leads_per_s": round(theirs),
+                "ratio": round(ours / theirs, 2) if theirs else None,
+                "goal": GOALS[size],
+            }
+            log(f"simulate: {row}")
+            results["sizes"].append(row)
+    walls = [_leadrouter("validate", str(ROOT / "examples" / "routing.yml"))[0] for _ in range(3)]
+    results["validate_startup_s"] = round(statistics.median(walls), 3)
+    log(f"simulate: validate start-up {results['validate_startup_s']} s")
+    return results
+
+
+def table(results: Mapping[str, Any]) -> Table:
+    startup = results["validate_startup_s"]
+    out = Table(
+        title=f"simulate: whole process, {results['leads']:,} leads (CSV in, JSON out)",
+        caption=f"start-up (leadrouter validate, example config): {startup} s",
+    )
+    for col in ("rules", "simulate leads/s", "wall s", "rule-engine leads/s", "ratio", "goal"):
+        out.add_column(col, justify="right")
+    for row in results["sizes"]:
+        out.add_row(
+            f"{row['rules']:,}",
+            f"{row['simulate_leads_per_s']:,}",
+            f"{row['simulate_wall_s']}",
+            f"{row['peer_leads_per_s']:,}",
+            f"{row['ratio']}x",
+            f">= {row['goal']:g}x",
+        )
+    return out
