@@ -9,6 +9,7 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.actions import ActionId, BlockId, OfferRef, ViewId, decode
+from bot.errors import UserFacingError
 from bot.faults import crash_point
 from bot.listeners.context import actor, runtime
 from bot.listeners.error_handler import SORRY, reported
@@ -136,9 +137,10 @@ def on_decline_submitted(
             answer = leads.decline(rt, ref.offer, rep_id or "", reason=reason)
             # Lost to a timeout or a reassignment between the check and the lock.
             refusal = None if answer.changed else answer
-    except Exception:
+    except Exception as error:
         # A modal has no response_url: the error goes on the modal, which stays open.
-        ack(response_action="errors", errors={BlockId.REASON: SORRY})
+        why = error.mrkdwn if isinstance(error, UserFacingError) else SORRY
+        ack(response_action="errors", errors={BlockId.REASON: why})
         raise
     if refusal is not None:
         ack(response_action="errors", errors={BlockId.REASON: closed_text(rt, refusal)})

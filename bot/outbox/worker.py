@@ -192,8 +192,6 @@ class OutboxWorker:
         self.rt.metrics.deliveries.labels(item.kind, "retry").inc()
 
     def _give_up(self, item: Claimed, error: str) -> None:
-        log.error("outbox_gave_up", extra={"key": item.key, "error": error})
-        self.rt.metrics.deliveries.labels(item.kind, "dead").inc()
         now = self.rt.clock.now()
         with self.rt.db.session() as s:
             if not outbox.give_up(s, item.id, error=error, now=now, token=item.token):
@@ -202,6 +200,9 @@ class OutboxWorker:
             record_event(
                 s, lead_id=item.lead_id, kind="delivery.failed", at=now, key=item.key, error=error
             )
+        # Counted only once the row is ours to give up (not when another worker holds it).
+        log.error("outbox_gave_up", extra={"key": item.key, "error": error})
+        self.rt.metrics.deliveries.labels(item.kind, "dead").inc()
 
 
 def in_order_groups(items: list[Claimed]) -> list[list[Claimed]]:
