@@ -22,6 +22,7 @@ class OutboxPump:
 
     def stop(self, timeout: float = 10) -> None:
         self._stop.set()
+        self.worker.request_stop()
         self.worker.rt.outbox_ready.set()
         self._thread.join(timeout)
         self.worker.close()

@@ -12,8 +12,10 @@ have posted (a crash, a 5xx or a lost answer) and it should look before posting 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -29,6 +31,10 @@ from storage.events import record_event
 from storage.outbox import Claimed
 
 log = logging.getLogger(__name__)
+
+# While rows are in flight, how often to look for newly due ones (a commit in this
+# process wakes the pump at once; this covers other replicas' commits and retries).
+CLAIM_POLL_S = 0.25
 
 Handler = Callable[[Runtime, Claimed], dict[str, Any]]
 
@@ -59,6 +65,7 @@ class OutboxWorker:
     heartbeat: timedelta = outbox.HEARTBEAT
     _pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _leases: LeaseKeeper | None = field(default=None, init=False, repr=False)
+    _stopping: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
 
     @property
     def leases(self) -> LeaseKeeper:
@@ -69,57 +76,122 @@ class OutboxWorker:
         return self._leases
 
     def drain(self, max_rounds: int = 50) -> int:
-        """Process due rows until none are left (bounded); returns how many ran."""
-        done = 0
-        leases = self.leases
-        for _ in range(max_rounds):
-            items = outbox.claim_batch(
-                self.rt.db,
-                now=self.rt.clock.now(),
-                limit=self.batch,
-                lease=self.lease,
-                token=leases.token,
-                exclude=leases.held(),
-            )
-            if not items:
-                break
-            leases.hold(items)
-            try:
-                groups = in_order_groups(items)
-                if self.concurrency <= 1 or len(groups) == 1:
-                    for group in groups:
-                        self._process_all(group)
-                else:
-                    if self._pool is None:
-                        self._pool = ThreadPoolExecutor(
-                            self.concurrency, thread_name_prefix="outbox"
-                        )
-                    # list(): wait for the whole batch, and re-raise what a group raised
-                    list(self._pool.map(self._process_all, groups))
-            finally:
-                for item in items:  # rows a failed group never reached lapse in one lease
-                    leases.release(item.id)
-            done += len(items)
-        return done
+        """Process due rows until none are left and none are in flight; returns how many
+        ran. ``max_rounds`` bounds the claims that found work, so a steady stream still
+        hands control back to the pump now and then."""
+        if self.concurrency <= 1:
+            return self._drain_one_by_one(max_rounds)
+        return self._drain_side_by_side(max_rounds)
+
+    def request_stop(self) -> None:
+        """Claim nothing more; what is in flight finishes."""
+        self._stopping.set()
 
     def close(self) -> None:
+        self._stopping.set()
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
         if self._leases is not None:
             self._leases.stop()
 
-    def _process_all(self, items: list[Claimed]) -> None:
-        for item in items:
+    def _claim(self, limit: int) -> list[Claimed]:
+        leases = self.leases
+        items = outbox.claim_batch(
+            self.rt.db,
+            now=self.rt.clock.now(),
+            limit=limit,
+            lease=self.lease,
+            token=leases.token,
+            exclude=leases.held(),
+        )
+        if items:
+            leases.hold(items)
+        return items
+
+    def _drain_one_by_one(self, max_rounds: int) -> int:
+        done = 0
+        for _ in range(max_rounds):
+            if self._stopping.is_set():
+                break
+            items = self._claim(self.batch)
+            if not items:
+                break
+            for item in items:
+                self._process_held(item)
+            done += len(items)
+        return done
+
+    def _drain_side_by_side(self, max_rounds: int) -> int:
+        """Claims again as soon as rows finish, instead of waiting for a whole batch: a
+        slow Slack call holds up only its own lead's rows, never the next claim (which
+        is also how a dead replica's rows are taken over the moment their lease ends)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="outbox")
+        pool = self._pool
+        queues: dict[tuple[str, Any], deque[Claimed]] = {}
+        lock = threading.Lock()
+        in_flight: set[Future[int]] = set()
+        done = rounds = 0
+
+        def run_group(key: tuple[str, Any]) -> int:
+            ran = 0
+            try:
+                while True:
+                    with lock:
+                        queue = queues[key]
+                        if not queue:
+                            del queues[key]
+                            return ran
+                        item = queue.popleft()
+                    self._process_held(item)
+                    ran += 1
+            except BaseException:
+                # Rows queued behind a failure are let go: their leases lapse and they
+                # are claimed again, in order, by whoever drains next.
+                with lock:
+                    for item in queues.pop(key, ()):
+                        self.leases.release(item.id)
+                raise
+
+        while True:
+            room = self.batch - len(self.leases.held())
+            items: list[Claimed] = []
+            if room > 0 and rounds < max_rounds and not self._stopping.is_set():
+                items = self._claim(room)
+                rounds += 1 if items else 0
+            for item in items:
+                key = group_key(item)
+                with lock:
+                    queue = queues.get(key)
+                    if queue is not None:  # its lead's rows are running: join the line
+                        queue.append(item)
+                        continue
+                    queues[key] = deque([item])
+                in_flight.add(pool.submit(run_group, key))
+            if not in_flight:
+                break
+            if items and len(items) == room:
+                continue  # claimed all we had room for: more may be due
+            finished, _ = wait(in_flight, timeout=CLAIM_POLL_S, return_when=FIRST_COMPLETED)
+            for future in finished:
+                in_flight.discard(future)
+                try:
+                    done += future.result()
+                except Exception:
+                    log.exception("outbox_group_failed")
+        return done
+
+    def _process_held(self, item: Claimed) -> None:
+        try:
             if item.token is not None and not self.leases.may_start(item.id):
                 # Our lease on it ran out (we could not renew in time): another worker
                 # may hold it now. Leave it; whoever holds it next does it.
                 log.warning("outbox_lease_lapsed", extra={"key": item.key, "kind": item.kind})
-                continue
-            try:
-                self.process(item)
-            finally:
-                self.leases.release(item.id)
+                return
+            self.process(item)
+        finally:
+            self.leases.release(item.id)
 
     def process(self, item: Claimed) -> None:
         handler = self.handlers.get(item.kind)
@@ -205,18 +277,22 @@ class OutboxWorker:
         self.rt.metrics.deliveries.labels(item.kind, "dead").inc()
 
 
+def group_key(item: Claimed) -> tuple[str, Any]:
+    """What a row concerns: its lead; else the person or the row itself. Rows with one
+    key run one after another, in the order claimed."""
+    payload = item.payload or {}
+    person = payload.get("rep") or payload.get("admin") or payload.get("recipient")
+    if item.lead_id is not None:
+        return ("lead", item.lead_id)
+    if person is not None:
+        return ("person", person)
+    return ("row", item.id)
+
+
 def in_order_groups(items: list[Claimed]) -> list[list[Claimed]]:
-    """The rows by what they concern (their lead; else the person or row), each group in
-    the order claimed: groups may run side by side, a group's rows one after another."""
+    """The rows by what they concern, each group in the order claimed: groups may run
+    side by side, a group's rows one after another."""
     groups: dict[tuple[str, Any], list[Claimed]] = {}
     for item in items:
-        payload = item.payload or {}
-        person = payload.get("rep") or payload.get("admin") or payload.get("recipient")
-        if item.lead_id is not None:
-            key: tuple[str, Any] = ("lead", item.lead_id)
-        elif person is not None:
-            key = ("person", person)
-        else:
-            key = ("row", item.id)
-        groups.setdefault(key, []).append(item)
+        groups.setdefault(group_key(item), []).append(item)
     return list(groups.values())

@@ -2,10 +2,10 @@
 delivers every one of them within 5 s of the kill, and none twice.
 
 Slack is slowed to 1.5 s a call while the leads arrive, so the first replica holds a
-batch of card rows (16 in flight, the rest waiting their turn); the second joins, the
-first is killed, and Slack is back to 100 ms. The rows the dead replica held (its pid is
-in their lease token) must show up as cards within 5 s: their leases are seconds long
-and only the living renew.
+batch of card rows (16 in flight, the rest waiting their turn), and to 3 s while the
+second starts; the first is killed, and Slack is back to 100 ms. The rows the dead
+replica held (its pid is in their lease token) must show up as cards within 5 s: their
+leases are seconds long and only the living renew.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from sqlalchemy import select
 from storage.db import Database
 from storage.models import OutboxItem
 from tests.e2e.harness import make_emulator
-from tests.e2e.process import Cluster
+from tests.e2e.process import BotProcess, Cluster
 
 REPS = [f"rep{i}" for i in range(10)]
 CONFIG = (
@@ -65,6 +65,20 @@ def _held_by(db: Database, pid: int) -> dict[str, int]:
         return {key: int(payload["offer_id"]) for key, payload in rows}
 
 
+def _wait_until_held(
+    db: Database, pid: int, victim: BotProcess, within: float = 30
+) -> dict[str, int]:
+    """The card rows the victim holds, once it holds more than it works on at a time."""
+    deadline = time.monotonic() + within
+    held: dict[str, int] = {}
+    while time.monotonic() < deadline:
+        held = _held_by(db, pid)
+        if len(held) > QUEUED_BEHIND:
+            return held
+        time.sleep(0.05)
+    raise AssertionError(f"the victim never held a batch: {victim.log_tail()}")
+
+
 def _posted(cluster: Cluster) -> dict[str, int]:
     """Card messages in Slack by outbox key, with how many of each."""
     seen: dict[str, int] = {}
@@ -93,21 +107,17 @@ def test_a_killed_replicas_cards_are_delivered_within_seconds(
         }
         return cluster.post_lead(victim, body)
 
-    # The leads reach the victim alone, so its batches fill up (64 rows claimed, 16
-    # worked on at a time); the survivor joins while the victim is still on them.
+    # The leads reach the victim alone, so it claims a batch (16 worked on at a time, the
+    # rest waiting their turn) before the survivor exists.
     with ThreadPoolExecutor(max_workers=8) as pool:
         ids = list(pool.map(post, range(LEADS)))
     assert len(set(ids)) == LEADS
+    _wait_until_held(db, victim.proc.pid, victim)
+    # Slower still while the survivor starts (a loaded machine may take many seconds),
+    # so the victim is still on its batch when it dies.
+    cluster.emu.config.latency = 3.0
     survivor = cluster.start_bot()
-
-    deadline = time.monotonic() + 30
-    held: dict[str, int] = {}
-    while time.monotonic() < deadline:
-        held = _held_by(db, victim.proc.pid)
-        if len(held) > QUEUED_BEHIND:
-            break
-        time.sleep(0.05)
-    assert len(held) > QUEUED_BEHIND, f"the victim never held a batch: {victim.log_tail()}"
+    _wait_until_held(db, victim.proc.pid, victim)
     victim.kill()
     killed_at = time.monotonic()
     held = _held_by(db, victim.proc.pid)  # as it died

@@ -112,3 +112,45 @@ def test_a_reminder_waits_for_its_card(db: Database) -> None:
     with pytest.raises(Defer) as backing_off:
         send_reminder(rt, item)
     assert timedelta(minutes=4) < backing_off.value.delay <= timedelta(minutes=5)
+
+
+def test_a_slow_row_holds_up_only_its_own_lead(db: Database) -> None:
+    """Rows that become due while a slow one is in flight are claimed and done at once
+    (no waiting for the whole batch); a later row of the slow row's lead still waits
+    for it, even though it was claimed in another round."""
+    settings = Settings(database_url=db.url, slack_bot_token="xoxb-test")
+    rt = build_runtime(settings, config=ConfigStore(text=CONFIG), db=db)
+    slow_lead, fast_lead = new_lead(db), new_lead(db)
+    now = datetime.now(UTC)
+
+    def add(key: str, lead_id: int, n: int) -> None:
+        with db.session() as session:
+            enqueue(
+                session, key=key, kind="test.effect", payload={"n": n}, now=now, lead_id=lead_id
+            )
+
+    add("slow:0", slow_lead, 0)
+    started, ended = {}, {}
+    slow_running = threading.Event()
+
+    def effect(_: Any, item: Claimed) -> dict[str, Any]:
+        started[item.key] = time.monotonic()
+        if item.key == "slow:0":
+            slow_running.set()
+            time.sleep(1.5)
+        ended[item.key] = time.monotonic()
+        return {}
+
+    worker = OutboxWorker(rt, {"test.effect": effect}, concurrency=4)
+    thread = threading.Thread(target=worker.drain)
+    thread.start()
+    try:
+        assert slow_running.wait(5)
+        add("fast:0", fast_lead, 0)
+        add("slow:1", slow_lead, 1)
+        thread.join(10)
+    finally:
+        worker.close()
+    assert set(ended) == {"slow:0", "slow:1", "fast:0"}
+    assert ended["fast:0"] < ended["slow:0"]  # not held up behind the slow call
+    assert started["slow:1"] >= ended["slow:0"]  # its lead's order kept across claims
