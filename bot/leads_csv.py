@@ -23,13 +23,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.csv_text import CsvFileError, read_csv_table
+from bot.csv_text import CsvFileError, open_csv_table
 from routing.normalize import (
     CANONICAL_FIELDS,
     SALESFORCE_LEAD_FIELDS,
@@ -38,7 +38,15 @@ from routing.normalize import (
 )
 from routing.simulate import SimLead
 
-__all__ = ["BadRow", "CsvError", "CsvLead", "LeadsFile", "parse_time", "read_leads_csv"]
+__all__ = [
+    "BadRow",
+    "CsvError",
+    "CsvLead",
+    "LeadsFile",
+    "LeadsStream",
+    "parse_time",
+    "read_leads_csv",
+]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SALESFORCE_ID = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
@@ -77,6 +85,8 @@ class CsvLead:
     external_id: str | None = None
     salesforce_id: str | None = None
     created_at: datetime | None = None
+    # ``normalize_lead(raw)``, worked out once when the row was checked.
+    fields: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def idempotency_key(self) -> str | None:
         """For rows without any id: a key from the row's content, so a re-run dedupes."""
@@ -91,8 +101,9 @@ class CsvLead:
     def sim_lead(self, *, use_created_at: bool = True) -> SimLead:
         return SimLead(
             id=self.lead_id,
-            fields=self.raw,
+            fields=self.fields,
             created_at=self.created_at if use_created_at else None,
+            normalized=True,
         )
 
 
@@ -127,35 +138,62 @@ def _key(column: str) -> str:
     return re.sub(r"[\s\-]+", "_", column.strip()).lower()
 
 
+class LeadsStream:
+    """:class:`LeadsFile` read one row at a time: iterate it for the good rows (once);
+    ``bad_rows`` and ``rows`` grow as it is read. Memory stays flat however long the file.
+    """
+
+    def __init__(self, path: str | Path, *, field_map: Mapping[str, str] | None = None) -> None:
+        table = open_csv_table(path, error=CsvError, what="lead rows")
+        header = table.header
+        salesforce = len(_SALESFORCE_MARKERS.intersection(header)) >= 2
+        if not salesforce and not _has_lead_columns(header):
+            raise CsvError(
+                f"{table.path}: no lead columns in the header "
+                f"({', '.join(header[:8]) or 'empty'}); "
+                "expected columns like email, company, country or a Salesforce Lead export"
+            )
+        self.path = table.path
+        self.layout = "salesforce" if salesforce else "canonical"
+        self.encoding = table.encoding
+        self.columns = header
+        self.note = table.note
+        self.bad_rows: list[BadRow] = []
+        self.good = 0
+        self._table = table
+        self._rows = _RowReader(header, salesforce, field_map)
+
+    @property
+    def rows(self) -> int:
+        return self.good + len(self.bad_rows)
+
+    def __iter__(self) -> Iterator[CsvLead]:
+        parse = self._rows.parse
+        for record in self._table.records:
+            problem, lead = record.problem, None
+            if problem is None:
+                problem, lead = parse(record.cells, record.row, record.line)
+            if lead is not None:
+                self.good += 1
+                yield lead
+            else:
+                self.bad_rows.append(
+                    BadRow(record.row, record.line, problem or "unusable row", record.end_line)
+                )
+
+
 def read_leads_csv(path: str | Path, *, field_map: Mapping[str, str] | None = None) -> LeadsFile:
     """Every good row as a :class:`CsvLead`, every bad one as a :class:`BadRow`."""
-    table = read_csv_table(path, error=CsvError, what="lead rows")
-    header = table.header
-    salesforce = len(_SALESFORCE_MARKERS.intersection(header)) >= 2
-    if not salesforce and not _has_lead_columns(header):
-        raise CsvError(
-            f"{table.path}: no lead columns in the header ({', '.join(header[:8]) or 'empty'}); "
-            "expected columns like email, company, country or a Salesforce Lead export"
-        )
+    stream = LeadsStream(path, field_map=field_map)
     result = LeadsFile(
-        path=table.path,
-        layout="salesforce" if salesforce else "canonical",
-        encoding=table.encoding,
-        columns=header,
-        note=table.note,
+        path=stream.path,
+        layout=stream.layout,
+        encoding=stream.encoding,
+        columns=stream.columns,
+        note=stream.note,
     )
-    for record in table.records:
-        problem, lead = record.problem, None
-        if problem is None:
-            problem, lead = _parse_row(
-                header, record.cells, record.row, record.line, salesforce, field_map
-            )
-        if lead is not None:
-            result.leads.append(lead)
-        else:
-            result.bad_rows.append(
-                BadRow(record.row, record.line, problem or "unusable row", record.end_line)
-            )
+    result.leads.extend(stream)
+    result.bad_rows = stream.bad_rows
     return result
 
 
@@ -165,67 +203,113 @@ def _has_lead_columns(header: list[str]) -> bool:
     return bool(set(CANONICAL_FIELDS).intersection(probe)) or bool(keys.intersection(_ID_KEYS))
 
 
-def _parse_row(
-    header: list[str],
-    cells: list[str],
-    row: int,
-    line: int,
-    salesforce: bool,
-    field_map: Mapping[str, str] | None,
-) -> tuple[str | None, CsvLead | None]:
-    values = {name: cell for name, cell in zip(header, cells, strict=False) if name}
-    if not any(v.strip() for v in values.values()):
-        return "no values", None
+# What a canonical column holds, worked out once per file from its name.
+_FIELD, _EXTERNAL_ID, _CREATED, _SF_ID_COLUMN = range(4)
 
-    lead_id: str | None = None
-    created_text: str | None = None
-    salesforce_id: str | None = None
-    external_id: str | None = None
-    if salesforce:
-        raw = salesforce_to_raw(values, field_map)
-        salesforce_id = _text(raw.pop("salesforce_id", None))
-        created_text = _text(raw.pop("salesforce_created_at", None))
-        rest = {_key(k): v for k, v in values.items() if k != "Id"}
-        external_id = next((_text(rest.get(k)) for k in _ID_KEYS if _text(rest.get(k))), None)
-        lead_id = salesforce_id or external_id
-    else:
-        raw = {}
-        for name, cell in values.items():
+
+class _RowReader:
+    """Checks rows of one header and makes them :class:`CsvLead`\\s."""
+
+    __slots__ = ("_columns", "_field_map", "_header", "_id_columns", "_salesforce")
+
+    def __init__(
+        self, header: list[str], salesforce: bool, field_map: Mapping[str, str] | None
+    ) -> None:
+        self._header = header
+        self._salesforce = salesforce
+        self._field_map = field_map
+        # Canonical layout: (index, name, kind) of each named column, in order.
+        columns = []
+        for i, name in enumerate(header):
+            if not name:
+                continue
             key = _key(name)
-            if key in _ID_KEYS:
-                external_id = external_id or _text(cell)
-            elif key in _CREATED_KEYS:
-                created_text = created_text or _text(cell)
-            elif key == "salesforce_id":
-                salesforce_id = _text(cell)
-            else:
-                raw[name] = cell
-        lead_id = external_id or salesforce_id
+            kind = (
+                _EXTERNAL_ID
+                if key in _ID_KEYS
+                else _CREATED
+                if key in _CREATED_KEYS
+                else _SF_ID_COLUMN
+                if key == "salesforce_id"
+                else _FIELD
+            )
+            columns.append((i, name, kind))
+        self._columns = tuple(columns)
+        # Salesforce layout: the columns other than Id naming an external id, by _ID_KEYS
+        # order; of columns with one key, the last one the row reaches counts (as in a
+        # dict of the row).
+        by_key: dict[str, list[int]] = {}
+        for i, name in enumerate(header):
+            if name and name != "Id" and _key(name) in _ID_KEYS:
+                by_key.setdefault(_key(name), []).insert(0, i)
+        self._id_columns = tuple(tuple(by_key[k]) for k in _ID_KEYS if k in by_key)
 
-    if salesforce_id and not _SALESFORCE_ID.match(salesforce_id):
-        return f"Salesforce id {salesforce_id!r} is not 15 or 18 letters and digits", None
-    created_at = None
-    if created_text:
-        try:
-            created_at = parse_time(created_text)
-        except ValueError:
-            return f"created_at {created_text!r} is not an ISO 8601 time", None
-    fields = normalize_lead(raw)
-    email = fields.get("email")
-    if isinstance(email, str) and not _EMAIL.match(email):
-        return f"email {email!r} is not an email address", None
-    if not (email or salesforce_id or (fields.get("last_name") and fields.get("company"))):
-        return "needs an email, a Salesforce id, or a last name and a company", None
-    raw = {k: v for k, v in raw.items() if _text(v) is not None}
-    return None, CsvLead(
-        row=row,
-        line=line,
-        lead_id=lead_id or (email if isinstance(email, str) else None) or f"row {row}",
-        raw=raw,
-        external_id=external_id,
-        salesforce_id=salesforce_id,
-        created_at=created_at,
-    )
+    def parse(self, cells: list[str], row: int, line: int) -> tuple[str | None, CsvLead | None]:
+        lead_id: str | None = None
+        created_text: str | None = None
+        salesforce_id: str | None = None
+        external_id: str | None = None
+        n = len(cells)
+        if self._salesforce:
+            values = {name: cell for name, cell in zip(self._header, cells, strict=False) if name}
+            if not any(v.strip() for v in values.values()):
+                return "no values", None
+            raw = salesforce_to_raw(values, self._field_map)
+            salesforce_id = _text(raw.pop("salesforce_id", None))
+            created_text = _text(raw.pop("salesforce_created_at", None))
+            for indexes in self._id_columns:
+                i = next((i for i in indexes if i < n), None)
+                if i is not None and (external_id := _text(cells[i])):
+                    break
+            else:
+                external_id = None
+            lead_id = salesforce_id or external_id
+        else:
+            raw = {}
+            blank = True
+            for i, name, kind in self._columns:
+                if i >= n:
+                    break
+                cell = cells[i]
+                if blank and cell.strip():
+                    blank = False
+                if kind == _FIELD:
+                    raw[name] = cell
+                elif kind == _EXTERNAL_ID:
+                    external_id = external_id or _text(cell)
+                elif kind == _CREATED:
+                    created_text = created_text or _text(cell)
+                else:
+                    salesforce_id = _text(cell)
+            if blank:
+                return "no values", None
+            lead_id = external_id or salesforce_id
+
+        if salesforce_id and not _SALESFORCE_ID.match(salesforce_id):
+            return f"Salesforce id {salesforce_id!r} is not 15 or 18 letters and digits", None
+        created_at = None
+        if created_text:
+            try:
+                created_at = parse_time(created_text)
+            except ValueError:
+                return f"created_at {created_text!r} is not an ISO 8601 time", None
+        fields = normalize_lead(raw)
+        email = fields.get("email")
+        if isinstance(email, str) and not _EMAIL.match(email):
+            return f"email {email!r} is not an email address", None
+        if not (email or salesforce_id or (fields.get("last_name") and fields.get("company"))):
+            return "needs an email, a Salesforce id, or a last name and a company", None
+        raw = {k: v for k, v in raw.items() if _text(v) is not None}
+        return None, CsvLead(
+            row=row,
+            line=line,
+            lead_id=lead_id or (email if isinstance(email, str) else None) or f"row {row}",
+            raw=raw,
+            external_id=external_id,
+            salesforce_id=salesforce_id,
+            created_at=created_at,
+            fields=fields,
+        )
 
 
 def _text(value: Any) -> str | None:

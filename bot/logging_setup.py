@@ -13,8 +13,6 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from storage.db import mask_passwords
-
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 # Slack bot/user/app-config/refresh tokens (xoxb-, xoxp-, xoxa-, xoxr-, xoxs-, xoxe-)
@@ -29,6 +27,10 @@ def redact(text: str) -> str:
     """``text`` with Slack tokens, bearer values and URL/DSN passwords replaced by ***."""
     text = _SLACK_TOKEN.sub(r"\g<kind>-***", text)
     text = _BEARER.sub(r"\g<kind> ***", text)
+    # Imported here: storage.db brings SQLAlchemy, which a command that never logs (and
+    # `leadrouter` start-up) need not load.
+    from storage.db import mask_passwords
+
     return mask_passwords(text)
 
 

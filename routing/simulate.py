@@ -24,10 +24,11 @@ from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from heapq import heappop, heappush
 from typing import Any
 
 from routing.config.models import RoutingConfig
-from routing.decision import Decision
+from routing.decision import Decision, make_decision
 from routing.eligibility import CAP_WINDOWS
 from routing.engine import Router
 from routing.normalize import normalize_lead
@@ -39,6 +40,7 @@ __all__ = [
     "PoolFairness",
     "SimDecision",
     "SimLead",
+    "Simulation",
     "SimulationResult",
     "compare",
     "gini",
@@ -73,7 +75,10 @@ class SimDecision:
 
     @property
     def owner(self) -> str | None:
-        """Who ends up with the lead: a rep id, ``queue:<id>``, or None when unrouted."""
+        """Who ends up with the lead: a rep id, ``queue:<id>``, ``keep_owner`` (its current
+        owner keeps it), or None when unrouted."""
+        if self.decision.outcome == "kept":
+            return "keep_owner"
         if self.decision.assignee is not None:
             return self.decision.assignee
         if self.decision.queue is not None:
@@ -168,16 +173,8 @@ class SimulationResult:
     per_queue: dict[str, int]
     unrouted: list[str]
     fairness: dict[str, PoolFairness]
-
-    @property
-    def totals(self) -> dict[str, int]:
-        outcomes = Counter(d.decision.outcome for d in self.decisions)
-        return {
-            "leads": len(self.decisions),
-            "to_rep": outcomes["rep"],
-            "to_queue": outcomes["queue"],
-            "unrouted": outcomes["unrouted"],
-        }
+    # leads, to_rep, to_queue, unrouted: of every lead routed, kept in ``decisions`` or not
+    totals: dict[str, int] = field(default_factory=dict)
 
     def summary_json(self) -> dict[str, Any]:
         return {
@@ -244,26 +241,49 @@ class Comparison:
         }
 
 
-@dataclass
 class _State:
-    """The simulated roster: rotation pointers and per-rep offer history."""
+    """The simulated roster: rotation pointers and per-rep offer history, kept up to date
+    as offers are recorded (O(1) per lead, not O(reps)).
 
-    pools: dict[str, Mapping[str, Any]] = field(default_factory=dict)
-    offers: dict[str, deque[datetime]] = field(default_factory=dict)
-    last_offered: dict[str, datetime] = field(default_factory=dict)
-    latest_offer: datetime | None = None
+    The roster a lead sees is what rebuilding it from the offer history would give: a
+    capped rep's offers are dropped from the front of its history while at most the
+    widest cap window before ``now`` (the live bot keeps a week of them), and only a rep
+    whose history changed gets a new ``RepLoad``. A heap of each history's oldest offer
+    finds the histories to trim without looking at the others.
+    """
 
-    def roster(self, now: datetime) -> Roster:
-        horizon = now - _CAP_HORIZON
-        reps: dict[str, RepLoad] = {}
-        for rep, last in self.last_offered.items():
-            times = self.offers.get(rep)
-            if times:
-                # Input times usually ascend; drop from the left while they are too old.
-                while times and times[0] <= horizon:
-                    times.popleft()
-            reps[rep] = RepLoad(pending=0, recent_offers=tuple(times or ()), last_offered_at=last)
-        return Roster(reps=reps, pools=dict(self.pools))
+    __slots__ = ("heads", "latest_offer", "offers", "pools", "reps", "roster")
+
+    def __init__(self) -> None:
+        self.reps: dict[str, RepLoad] = {}
+        self.pools: dict[str, Mapping[str, Any]] = {}
+        self.offers: dict[str, deque[datetime]] = {}
+        # (oldest offer in the history, rep) of each capped rep with offers on record.
+        self.heads: list[tuple[datetime, str]] = []
+        self.latest_offer: datetime | None = None
+        self.roster = Roster(reps=self.reps, pools=self.pools)
+
+    def at(self, now: datetime) -> Roster:
+        """The roster at ``now`` (the same object each time, brought up to date)."""
+        heads = self.heads
+        if heads:
+            horizon = now - _CAP_HORIZON
+            if heads[0][0] <= horizon:
+                reps = self.reps
+                while heads and heads[0][0] <= horizon:
+                    rep = heappop(heads)[1]
+                    times = self.offers[rep]
+                    # Input times usually ascend; drop from the left while too old.
+                    while times and times[0] <= horizon:
+                        times.popleft()
+                    if times:
+                        heappush(heads, (times[0], rep))
+                    reps[rep] = RepLoad(
+                        pending=0,
+                        recent_offers=tuple(times),
+                        last_offered_at=reps[rep].last_offered_at,
+                    )
+        return self.roster
 
     def record(self, decision: Decision, now: datetime, track_caps: bool) -> None:
         if decision.pool is not None and decision.pool_state is not None:
@@ -276,9 +296,163 @@ class _State:
         latest = self.latest_offer
         stamp = now if latest is None or now > latest else latest + _TICK
         self.latest_offer = stamp
-        self.last_offered[rep] = stamp
+        recent: tuple[datetime, ...] = ()
         if track_caps:
-            self.offers.setdefault(rep, deque()).append(now)
+            times = self.offers.get(rep)
+            if times is None:
+                times = self.offers[rep] = deque()
+            if not times:
+                heappush(self.heads, (now, rep))
+            times.append(now)
+            recent = tuple(times)
+        self.reps[rep] = RepLoad(pending=0, recent_offers=recent, last_offered_at=stamp)
+
+
+class Simulation:
+    """Routes leads one at a time, in the order given, and keeps the running summary.
+
+    ``route(lead)`` returns the lead's :class:`SimDecision` and forgets it: a caller that
+    streams decisions out holds none of them, and :meth:`result` still has every count.
+    ``keep_traces=False`` drops each decision's trace once the summary has read it.
+    """
+
+    def __init__(
+        self,
+        config: RoutingConfig,
+        default_time: datetime,
+        *,
+        router: Router | None = None,
+        keep_traces: bool = True,
+    ) -> None:
+        self.config = config
+        self.router = router or Router(config)
+        self.default_time = default_time
+        self.keep_traces = keep_traces
+        self._capped = frozenset(rep.id for rep in config.reps if rep.caps is not None)
+        self._state = _State()
+        self._outcomes: Counter[str] = Counter()
+        self._rule_hits: Counter[str] = Counter()
+        self._per_rep: Counter[str] = Counter()
+        self._per_queue: Counter[str] = Counter()
+        self._by_pool: dict[str, Counter[str]] = {pool_id: Counter() for pool_id in config.pools}
+        self._unrouted: list[str] = []
+        self._skipped: dict[str, dict[str, Counter[str]]] = {p: {} for p in config.pools}
+        self._skip_why: dict[str, str] = {}
+
+    def route(self, lead: SimLead) -> SimDecision:
+        now = lead.created_at or self.default_time
+        router = self.router
+        # enrich() copies the fields: the lead's own are never changed.
+        fields = lead.fields if lead.normalized else normalize_lead(lead.fields)
+        enriched = router.enrich(fields)
+        decision = router.route(enriched, self._state.at(now), now)
+        self._state.record(decision, now, track_caps=decision.assignee in self._capped)
+        self._count(lead.id, decision)
+        if not self.keep_traces:
+            decision = _without_trace(decision)
+        return SimDecision(
+            lead=lead.id,
+            at=now,
+            decision=decision,
+            tier=enriched.get("tier"),
+            score=enriched.get("score"),
+        )
+
+    def _count(self, lead: str, d: Decision) -> None:
+        for step in d.trace:
+            if step.get("step") != "target":
+                continue
+            target = step.get("target")
+            if not str(target).startswith("pool "):
+                continue
+            pool_skips = self._skipped.setdefault(str(target)[5:], {})
+            for cand in step.get("candidates") or ():
+                if not cand.get("eligible"):
+                    why = self._skip_reason(str(cand.get("why")))
+                    pool_skips.setdefault(str(cand.get("rep")), Counter())[why] += 1
+        self._outcomes[d.outcome] += 1
+        if d.rule is not None:
+            self._rule_hits[d.rule] += 1
+        if d.assignee is not None:
+            self._per_rep[d.assignee] += 1
+            if d.pool is not None:
+                self._by_pool.setdefault(d.pool, Counter())[d.assignee] += 1
+        elif d.queue is not None:
+            self._per_queue[d.queue] += 1
+        else:
+            self._unrouted.append(lead)
+
+    def _skip_reason(self, why: str) -> str:
+        short = self._skip_why.get(why)
+        if short is None:
+            if len(self._skip_why) > 4096:
+                self._skip_why.clear()
+            short = self._skip_why[why] = _SKIP_DETAIL.sub("", why)
+        return short
+
+    def result(self, decisions: list[SimDecision] | None = None) -> SimulationResult:
+        """The summary of every lead routed so far, with ``decisions`` (those the caller
+        kept, if any) as its decisions."""
+        config = self.config
+        rule_hits = {rule.name: 0 for rule in config.rules}
+        for rule, n in self._rule_hits.items():
+            rule_hits[rule] = rule_hits.get(rule, 0) + n
+        per_rep = self._per_rep
+        listed: dict[str, int] = {}
+        for pool in config.pools.values():
+            for member in pool.members:
+                listed.setdefault(member.rep, 0)
+        for rep in config.reps:
+            if rep.id in listed or per_rep[rep.id]:
+                listed[rep.id] = per_rep[rep.id]
+        for rep_id, n in per_rep.items():  # reps not in the config (e.g. an account owner id)
+            listed.setdefault(rep_id, n)
+
+        fairness = {}
+        for pool_id, pool in config.pools.items():
+            counts = self._by_pool.get(pool_id, Counter())
+            fairness[pool_id] = PoolFairness(
+                pool=pool_id,
+                strategy=pool.strategy,
+                counts={m.rep: counts[m.rep] for m in pool.members},
+                weights={m.rep: m.weight for m in pool.members},
+                skipped={
+                    rep: dict(reasons.most_common())
+                    for rep, reasons in self._skipped.get(pool_id, {}).items()
+                },
+            )
+        outcomes = self._outcomes
+        return SimulationResult(
+            config_version=config.version,
+            decisions=[] if decisions is None else decisions,
+            rule_hits=rule_hits,
+            per_rep=listed,
+            per_queue={q: self._per_queue[q] for q in config.queues} | dict(self._per_queue),
+            unrouted=list(self._unrouted),
+            fairness=fairness,
+            totals={
+                "leads": sum(outcomes.values()),
+                "to_rep": outcomes["rep"],
+                "to_queue": outcomes["queue"],
+                "unrouted": outcomes["unrouted"],
+            },
+        )
+
+
+def _without_trace(d: Decision) -> Decision:
+    return make_decision(
+        outcome=d.outcome,
+        reason=d.reason,
+        config_version=d.config_version,
+        trace=[],
+        rule=d.rule,
+        target=d.target,
+        assignee=d.assignee,
+        queue=d.queue,
+        pool=d.pool,
+        strategy=d.strategy,
+        pool_state=d.pool_state,
+    )
 
 
 def simulate(
@@ -287,91 +461,12 @@ def simulate(
     default_time: datetime,
     *,
     router: Router | None = None,
+    keep_traces: bool = True,
 ) -> SimulationResult:
     """Route ``leads`` in order against ``config``; see the module docstring."""
-    router = router or Router(config)
-    capped = {rep.id for rep in config.reps if rep.caps is not None}
-    state = _State()
-    decisions: list[SimDecision] = []
-    for lead in leads:
-        now = lead.created_at or default_time
-        fields = dict(lead.fields) if lead.normalized else normalize_lead(lead.fields)
-        enriched = router.enrich(fields)
-        decision = router.route(enriched, state.roster(now), now)
-        state.record(decision, now, track_caps=decision.assignee in capped)
-        decisions.append(
-            SimDecision(
-                lead=lead.id,
-                at=now,
-                decision=decision,
-                tier=enriched.get("tier"),
-                score=enriched.get("score"),
-            )
-        )
-    return _summarise(config, decisions)
-
-
-def _summarise(config: RoutingConfig, decisions: list[SimDecision]) -> SimulationResult:
-    rule_hits = {rule.name: 0 for rule in config.rules}
-    per_rep: Counter[str] = Counter()
-    per_queue: Counter[str] = Counter()
-    by_pool: dict[str, Counter[str]] = {pool_id: Counter() for pool_id in config.pools}
-    unrouted: list[str] = []
-    skipped: dict[str, dict[str, Counter[str]]] = {pool_id: {} for pool_id in config.pools}
-    for sim in decisions:
-        d = sim.decision
-        for step in d.trace:
-            target = step.get("target")
-            if step.get("step") != "target" or not str(target).startswith("pool "):
-                continue
-            pool_skips = skipped.setdefault(str(target)[5:], {})
-            for cand in step.get("candidates") or ():
-                if not cand.get("eligible"):
-                    why = _SKIP_DETAIL.sub("", str(cand.get("why")))
-                    pool_skips.setdefault(str(cand.get("rep")), Counter())[why] += 1
-        if d.rule is not None:
-            rule_hits[d.rule] = rule_hits.get(d.rule, 0) + 1
-        if d.assignee is not None:
-            per_rep[d.assignee] += 1
-            if d.pool is not None:
-                by_pool.setdefault(d.pool, Counter())[d.assignee] += 1
-        elif d.queue is not None:
-            per_queue[d.queue] += 1
-        else:
-            unrouted.append(sim.lead)
-
-    listed: dict[str, int] = {}
-    for pool in config.pools.values():
-        for member in pool.members:
-            listed.setdefault(member.rep, 0)
-    for rep in config.reps:
-        if rep.id in listed or per_rep[rep.id]:
-            listed[rep.id] = per_rep[rep.id]
-    for rep_id, n in per_rep.items():  # reps not in the config (e.g. an account owner id)
-        listed.setdefault(rep_id, n)
-
-    fairness = {}
-    for pool_id, pool in config.pools.items():
-        counts = by_pool.get(pool_id, Counter())
-        fairness[pool_id] = PoolFairness(
-            pool=pool_id,
-            strategy=pool.strategy,
-            counts={m.rep: counts[m.rep] for m in pool.members},
-            weights={m.rep: m.weight for m in pool.members},
-            skipped={
-                rep: dict(reasons.most_common())
-                for rep, reasons in skipped.get(pool_id, {}).items()
-            },
-        )
-    return SimulationResult(
-        config_version=config.version,
-        decisions=decisions,
-        rule_hits=rule_hits,
-        per_rep=listed,
-        per_queue={q: per_queue[q] for q in config.queues} | dict(per_queue),
-        unrouted=unrouted,
-        fairness=fairness,
-    )
+    run = Simulation(config, default_time, router=router, keep_traces=keep_traces)
+    decisions = [run.route(lead) for lead in leads]
+    return run.result(decisions)
 
 
 def compare(after: SimulationResult, before: SimulationResult) -> Comparison:

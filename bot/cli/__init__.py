@@ -1,84 +1,124 @@
 """``leadrouter``: one subcommand per module of this package, each with
-``add_parser(subparsers)`` setting ``handler``."""
+``add_parser(subparsers)`` setting ``handler``.
+
+Start-up matters (``simulate`` on a whole file is a few seconds): only the module of the
+command being run is imported, and each imports what it uses when it uses it. ``--help``
+and a mistyped command import them all, to list them.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from bot.cli import (
-    db,
-    demo,
-    explain,
-    import_rules,
-    ingest,
-    report,
-    run,
-    simulate,
-    sync,
-    validate,
-)
 from bot.logging_setup import configure_logging
-from bot.settings import SettingsError, log_format_from_env
-from storage.db import (
-    DATABASE_UNAVAILABLE,
-    DatabaseUrlError,
-    database_error_message,
-    default_database_url,
-)
 
 log = logging.getLogger(__name__)
 
-COMMANDS: list[ModuleType] = [
-    run,
-    demo,
-    validate,
-    simulate,
-    explain,
-    ingest,
-    report,
-    import_rules,
-    sync,
-    db,
-]
+#: The subcommands in ``--help`` order: (name, module).
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("run", "bot.cli.run"),
+    ("demo", "bot.cli.demo"),
+    ("validate", "bot.cli.validate"),
+    ("simulate", "bot.cli.simulate"),
+    ("explain", "bot.cli.explain"),
+    ("ingest", "bot.cli.ingest"),
+    ("report", "bot.cli.report"),
+    ("import-salesforce-rules", "bot.cli.import_rules"),
+    ("sync", "bot.cli.sync"),
+    ("db", "bot.cli.db"),
+)
+# bot.settings.Settings.log_format's default (tests/unit/test_cli_startup.py checks it):
+# with LEADROUTER_LOG_FORMAT unset, the settings model need not be imported at all.
+DEFAULT_LOG_FORMAT = "json"
+_LOG_FORMAT_VARS = ("LEADROUTER_LOG_FORMAT", "LEADROUTER_LOG_FORMAT_FILE")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_modules(argv: Sequence[str]) -> list[ModuleType]:
+    """The module of the command named in ``argv``, or every module when none is."""
+    named = dict(COMMANDS)
+    for token in argv:
+        if token.startswith("-"):
+            if token in ("-h", "--help"):
+                break
+            continue
+        if token in named:
+            return [importlib.import_module(named[token])]
+        break
+    return [importlib.import_module(module) for _, module in COMMANDS]
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for ``argv`` (default: every command)."""
     parser = argparse.ArgumentParser(
         prog="leadrouter", description="Slack-first lead routing for Salesforce teams."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in COMMANDS:
+    for command in _command_modules(() if argv is None else argv):
         command.add_parser(sub)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        fmt = log_format_from_env()
-    except SettingsError as err:
-        print(err, file=sys.stderr)
-        return 2
-    configure_logging(logging.DEBUG if args.verbose else logging.INFO, fmt=fmt)
-    try:
-        return int(args.handler(args) or 0)
-    except KeyboardInterrupt:
-        return 130
-    except SettingsError as err:
+def _log_format() -> str:
+    if not any(os.environ.get(var) for var in _LOG_FORMAT_VARS):
+        return DEFAULT_LOG_FORMAT
+    from bot.settings import log_format_from_env
+
+    return log_format_from_env()
+
+
+def _known_error(err: Exception) -> int | None:
+    """The exit code of an error a command may end with, after one line naming it; None
+    for anything else. Only modules already imported can have raised their errors."""
+    settings = sys.modules.get("bot.settings")
+    if settings is not None and isinstance(err, settings.SettingsError):
         # A bad environment variable: one line naming it, no traceback.
         print(err, file=sys.stderr)
         return 2
-    except DatabaseUrlError as err:
+    if "storage.db" not in sys.modules and "sqlalchemy" not in sys.modules:
+        return None
+    from storage.db import (
+        DATABASE_UNAVAILABLE,
+        DatabaseUrlError,
+        database_error_message,
+        default_database_url,
+    )
+
+    if isinstance(err, DatabaseUrlError):
         print(err, file=sys.stderr)
         return 2
-    except DATABASE_UNAVAILABLE as err:
+    if isinstance(err, DATABASE_UNAVAILABLE):
         # A database that is down, refuses us or lacks the schema is the operator's to
         # fix: one line that names it (password hidden), no traceback; -v logs one.
         print(database_error_message(err, default_database_url()), file=sys.stderr)
         log.debug("database_error", exc_info=True)
         return 1
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(args_list).parse_args(args_list)
+    try:
+        fmt = _log_format()
+    except Exception as err:
+        code = _known_error(err)
+        if code is None:
+            raise
+        return code
+    configure_logging(logging.DEBUG if args.verbose else logging.INFO, fmt=fmt)
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as err:
+        code = _known_error(err)
+        if code is None:
+            raise
+        return code

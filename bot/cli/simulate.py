@@ -10,31 +10,28 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+# What a run needs is imported when it runs (``leadrouter`` start-up is part of every
+# simulate): the engine and the CSV reader in ``handle``, rich only for tables, the
+# matcher only with --accounts/--contacts.
+if TYPE_CHECKING:
+    from rich.console import Console
 
-from bot.crm_csv import CrmCsvError, read_crm_csv
-from bot.leads_csv import CsvError, LeadsFile, parse_time, read_leads_csv
-from bot.services.matching import owner_lookup
-from routing.config.loader import ConfigError, load_config
-from routing.config.models import RoutingConfig
-from routing.matching import AccountRecord, ContactRecord, MatchIndex
-from routing.normalize import normalize_lead
-from routing.simulate import (
-    Comparison,
-    SimDecision,
-    SimLead,
-    SimulationResult,
-    compare,
-    simulate,
-)
-from storage.crm import account_values, contact_values
+    from bot.leads_csv import CsvLead, LeadsFile, LeadsStream
+    from routing.config.models import RoutingConfig
+    from routing.matching import MatchIndex
+    from routing.simulate import (
+        Comparison,
+        SimDecision,
+        SimLead,
+        Simulation,
+        SimulationResult,
+    )
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -85,6 +82,10 @@ def _matcher(accounts: Path | None, contacts: Path | None, threshold: float) -> 
     """A match index over CSV exports, or None (no account.* / duplicate.* fields)."""
     if accounts is None and contacts is None:
         return None
+    from bot.crm_csv import read_crm_csv
+    from routing.matching import AccountRecord, ContactRecord, MatchIndex
+    from storage.crm import account_values, contact_values
+
     loads = [read_crm_csv(p, o) for p, o in ((accounts, "Account"), (contacts, "Contact")) if p]
     for load in loads:
         if load.note:
@@ -99,15 +100,30 @@ def _matcher(accounts: Path | None, contacts: Path | None, threshold: float) -> 
     )
 
 
-def _matched(lead: SimLead, index: MatchIndex | None, owners: Mapping[str, str]) -> SimLead:
+def _sim_leads(
+    leads: Iterable[CsvLead],
+    use_created_at: bool,
+    index: MatchIndex | None,
+    config: RoutingConfig,
+) -> Iterator[SimLead]:
+    """The rows as leads to route, matched to the accounts and contacts if given."""
     if index is None:
-        return lead
-    fields = normalize_lead(lead.fields)
-    result = index.match(fields, owner_to_rep=owners)
-    return SimLead(lead.id, {**fields, **result.fields()}, lead.created_at, normalized=True)
+        for lead in leads:
+            yield lead.sim_lead(use_created_at=use_created_at)
+        return
+    from bot.services.matching import owner_lookup
+    from routing.simulate import SimLead
+
+    owners = owner_lookup(config, {})
+    for row in leads:
+        sim = row.sim_lead(use_created_at=use_created_at)
+        result = index.match(sim.fields, owner_to_rep=owners)
+        yield SimLead(sim.id, {**sim.fields, **result.fields()}, sim.created_at, normalized=True)
 
 
 def _time_arg(value: str) -> datetime:
+    from bot.leads_csv import parse_time
+
     try:
         return parse_time(value)
     except ValueError:
@@ -117,6 +133,8 @@ def _time_arg(value: str) -> datetime:
 
 
 def _load(path: Path) -> RoutingConfig | None:
+    from routing.config.loader import ConfigError, load_config
+
     try:
         return load_config(path)
     except ConfigError as err:
@@ -127,6 +145,10 @@ def _load(path: Path) -> RoutingConfig | None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from bot.crm_csv import CrmCsvError
+    from bot.leads_csv import CsvError, LeadsStream
+    from routing.simulate import Simulation, compare, simulate
+
     config_path = args.config or Path(os.environ.get("LEADROUTER_CONFIG", "routing.yml"))
     config = _load(config_path)
     if config is None:
@@ -137,7 +159,7 @@ def handle(args: argparse.Namespace) -> int:
         if old is None:
             return 1
     try:
-        leads_file = read_leads_csv(args.leads, field_map=config.salesforce.fields)
+        leads_file = LeadsStream(args.leads, field_map=config.salesforce.fields)
     except CsvError as err:
         print(f"cannot read the leads: {err}", file=sys.stderr)
         return 2
@@ -150,37 +172,36 @@ def handle(args: argparse.Namespace) -> int:
 
     default_time = args.at or datetime.now(UTC)
     use_created = not args.ignore_created_at
-    owners = owner_lookup(config, {})
+    if args.format == "json" and old is None:
+        # One lead at a time from the file to stdout: memory stays flat on any file.
+        run = Simulation(config, default_time, keep_traces=False)
+        decisions = map(run.route, _sim_leads(leads_file, use_created, matcher, config))
+        _stream_json(sys.stdout, decisions, run, leads_file, default_time, config_path)
+        _report_rows(leads_file)
+        return 0
+
+    leads = list(leads_file)
     result = simulate(
         config,
-        [
-            _matched(lead.sim_lead(use_created_at=use_created), matcher, owners)
-            for lead in leads_file.leads
-        ],
+        _sim_leads(leads, use_created, matcher, config),
         default_time,
+        keep_traces=False,
     )
     comparison = None
     if old is not None:
+        before_leads: Iterable[CsvLead] = leads
         if old.salesforce.fields != config.salesforce.fields:
-            before_leads = read_leads_csv(args.leads, field_map=old.salesforce.fields).leads
-        else:
-            before_leads = leads_file.leads
-        old_owners = owner_lookup(old, {})
+            before_leads = LeadsStream(args.leads, field_map=old.salesforce.fields)
         before = simulate(
             old,
-            [
-                _matched(lead.sim_lead(use_created_at=use_created), matcher, old_owners)
-                for lead in before_leads
-            ],
+            _sim_leads(before_leads, use_created, matcher, old),
             default_time,
+            keep_traces=False,
         )
         comparison = compare(result, before)
 
     # stderr, like skipped rows: stdout stays one JSON document with --format json.
-    if leads_file.note:
-        print(leads_file.note, file=sys.stderr)
-    for bad in leads_file.bad_rows:
-        print(f"{leads_file.path}: skipped {bad}", file=sys.stderr)
+    _report_rows(leads_file)
     if args.format == "json":
         doc = _json(result, comparison, leads_file, default_time, config_path, args.against)
         print(json.dumps(doc, indent=2, default=str))
@@ -189,18 +210,18 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_rows(leads_file: LeadsStream) -> None:
+    if leads_file.note:
+        print(leads_file.note, file=sys.stderr)
+    for bad in leads_file.bad_rows:
+        print(f"{leads_file.path}: skipped {bad}", file=sys.stderr)
+
+
 # -- JSON ------------------------------------------------------------------------------
-def _json(
-    result: SimulationResult,
-    comparison: Comparison | None,
-    leads_file: LeadsFile,
-    default_time: datetime,
-    config_path: Path,
-    against: Path | None,
+def _input(
+    leads_file: LeadsFile | LeadsStream, default_time: datetime, config_path: Path
 ) -> dict[str, Any]:
-    doc = result.to_json()
-    summary = doc["summary"]
-    summary["input"] = {
+    return {
         "file": str(leads_file.path),
         "layout": leads_file.layout,
         "encoding": leads_file.encoding,
@@ -209,6 +230,19 @@ def _json(
         "config": str(config_path),
         "default_time": default_time.isoformat(),
     }
+
+
+def _json(
+    result: SimulationResult,
+    comparison: Comparison | None,
+    leads_file: LeadsFile | LeadsStream,
+    default_time: datetime,
+    config_path: Path,
+    against: Path | None,
+) -> dict[str, Any]:
+    doc = result.to_json()
+    summary = doc["summary"]
+    summary["input"] = _input(leads_file, default_time, config_path)
     summary["bad_rows"] = [bad.to_json() for bad in leads_file.bad_rows]
     if comparison is not None:
         summary.update(comparison.to_json())
@@ -216,8 +250,54 @@ def _json(
     return doc
 
 
+def _text(value: str | None) -> str:
+    return "null" if value is None else encode_basestring_ascii(value)
+
+
+def _decision_json(sim: SimDecision) -> str:
+    """``SimDecision.to_json()`` as ``json.dumps(doc, indent=2)`` writes it in the list."""
+    d = sim.decision
+    return (
+        f'    {{\n      "lead": {_text(sim.lead)},\n      "rule": {_text(d.rule)},\n'
+        f'      "target": {_text(d.target)},\n      "assignee": {_text(d.assignee)},\n'
+        f'      "queue": {_text(d.queue)},\n      "reason": {_text(d.reason)}\n    }}'
+    )
+
+
+def _stream_json(
+    out: TextIO,
+    decisions: Iterable[SimDecision],
+    run: Simulation,
+    leads_file: LeadsStream,
+    default_time: datetime,
+    config_path: Path,
+) -> None:
+    """The document :func:`_json` makes, byte for byte, written as the leads are routed:
+    each decision when it is made, the summary at the end."""
+    write = out.write
+    write('{\n  "decisions": [')
+    batch: list[str] = []
+    sep = "\n"
+    for sim in decisions:
+        batch.append(sep)
+        batch.append(_decision_json(sim))
+        sep = ",\n"
+        if len(batch) >= 2048:
+            write("".join(batch))
+            batch.clear()
+    write("".join(batch))
+    write("]" if sep == "\n" else "\n  ]")
+    summary = run.result().summary_json()
+    summary["input"] = _input(leads_file, default_time, config_path)
+    summary["bad_rows"] = [bad.to_json() for bad in leads_file.bad_rows]
+    tail = json.dumps({"summary": summary}, indent=2, default=str)
+    write(",\n" + tail[2:] + "\n")
+
+
 # -- tables ----------------------------------------------------------------------------
 def _console() -> Console:
+    from rich.console import Console
+
     console = Console(highlight=False)
     if not console.is_terminal:
         console.width = max(console.width, 160)
@@ -240,11 +320,14 @@ def _owner(sim: SimDecision) -> str:
 def _tables(
     result: SimulationResult,
     comparison: Comparison | None,
-    leads_file: LeadsFile,
+    leads_file: LeadsFile | LeadsStream,
     default_time: datetime,
     config_path: Path,
     against: Path | None,
 ) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     out = _console()
     totals = result.totals
     out.print(
@@ -351,6 +434,9 @@ def _tables(
 
 
 def _comparison_tables(out: Console, comparison: Comparison, against: Path | None) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     before_version = comparison.before_summary.get("config_version")
     out.print(
         f"[bold]Against {against}[/bold] (version {before_version}): "
