@@ -189,6 +189,9 @@ def route_leads(
                 now=now,
                 lead_id=lead.id,
             )
+        elif decision.outcome == "kept":
+            # A keep_owner rule: stored and traced, the owner stays; no card, no alert.
+            lead.state = lead_transition(lead.state, LeadEvent.KEEP)
         else:
             _unrouted(session, router, lead, row, now)
     offers = {o.lead_id: o.id for o in create_offers(session, router, to_offer, now)}

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Outcome = Literal["rep", "queue", "unrouted"]
+# kept: a keep_owner target stopped routing; the lead stays with its current owner.
+Outcome = Literal["rep", "queue", "unrouted", "kept"]
 
 
 @dataclass(frozen=True)
@@ -14,7 +15,7 @@ class Decision:
     reason: str
     config_version: str
     rule: str | None = None
-    # rep | pool | queue | account_owner | existing_owner
+    # rep | pool | queue | account_owner | existing_owner | keep_owner
     target: str | None = None
     assignee: str | None = None
     queue: str | None = None

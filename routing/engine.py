@@ -198,6 +198,16 @@ class Router:
             )
         if kind == "pool":
             return self._try_pool(rule, target, roster, now, trace, hours)
+        if kind == "keep_owner":
+            trace.append({"step": "target", "rule": rule.name, "target": "keep_owner"})
+            return make_decision(
+                outcome="kept",
+                rule=rule.name,
+                target="keep_owner",
+                reason=f"{rule.name}: routing stops, the lead keeps its current owner",
+                config_version=self.version,
+                trace=trace,
+            )
         # rep, account_owner, existing_owner: one named rep, hours left to the SLA clock.
         rep_id = target.id if kind == "rep" else _owner(fields, kind)
         label = f"rep {rep_id}" if kind == "rep" else kind

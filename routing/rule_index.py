@@ -199,6 +199,8 @@ _RANGES = frozenset({"gt", "gte", "lt", "lte", "between"})
 
 
 def _leaf_atom(leaf: _Leaf) -> Atom | None:
+    if leaf.literal:  # compared as written: text order, no numbers read from text
+        return None
     if leaf.matcher in _RANGES:
         if leaf.field in POSTAL_FIELDS:  # postal codes compare as codes, not numbers
             return None

@@ -18,6 +18,7 @@ class LeadState(StrEnum):
     QUEUED = "queued"  # open for claim in a queue
     ACCEPTED = "accepted"  # a rep owns it
     UNROUTED = "unrouted"  # no rule found an eligible rep; admins were told
+    KEPT = "kept"  # a keep_owner rule stopped routing: the current owner keeps it, no card
 
 
 class OfferOutcome(StrEnum):
@@ -33,6 +34,7 @@ class LeadEvent(StrEnum):
     OFFER = "offer"  # routing (or a reassignment) offered it to a rep
     QUEUE = "queue"  # routing or the SLA ladder opened it for claim
     NOBODY = "nobody"  # routing found no eligible rep
+    KEEP = "keep"  # routing stopped at a keep_owner rule
     ACCEPT = "accept"  # the offered rep accepted
     CLAIM = "claim"  # a queue member claimed it
 
@@ -48,6 +50,7 @@ _ROUTED = {
     LeadEvent.OFFER: LeadState.OFFERED,
     LeadEvent.QUEUE: LeadState.QUEUED,
     LeadEvent.NOBODY: LeadState.UNROUTED,
+    LeadEvent.KEEP: LeadState.KEPT,
 }
 
 # (state, event) -> next state. A lead can be routed again from any state but fetching
@@ -61,6 +64,7 @@ LEAD_TRANSITIONS: dict[tuple[LeadState, LeadEvent], LeadState] = {
     (LeadState.QUEUED, LeadEvent.CLAIM): LeadState.ACCEPTED,
     **{(LeadState.UNROUTED, event): to for event, to in _ROUTED.items()},
     **{(LeadState.ACCEPTED, event): to for event, to in _ROUTED.items()},
+    **{(LeadState.KEPT, event): to for event, to in _ROUTED.items()},
 }
 
 # Only a pending offer changes, and only once.

@@ -185,6 +185,8 @@ def _decision_tree(n: int, total: int, decision: Decision) -> Tree:
         to = f"rep [bold]{decision.assignee}[/bold]"
     elif decision.queue_id:
         to = f"queue [bold]{decision.queue_id}[/bold]"
+    elif decision.target == "keep_owner":
+        to = "its current owner (keep_owner: no card, no alert)"
     else:
         to = "[red]nobody (unrouted)[/red]"
     tree = Tree(

@@ -1,8 +1,11 @@
-"""``leadrouter import-salesforce-rules FILE [--rule NAME] [--map FILE] [--out rules.yml]``.
+"""``leadrouter import-salesforce-rules FILE [--rule NAME] [--map FILE] [--field-map FILE]
+[--normalise] [--out rules.yml]``.
 
 Translates Salesforce lead assignment rules (Metadata API XML) into ``rules:`` YAML with stub
 ``reps:``/``queues:`` for the assignees; untranslatable parts are kept as YAML comments and
-listed on stderr. The output is checked with the same validation as ``leadrouter validate``.
+listed on stderr. Conditions keep Salesforce's meaning (``as_written:``) unless
+``--normalise`` is given, which then lists every value whose meaning changes. The output is
+checked with the same validation as ``leadrouter validate``. See docs/SALESFORCE_IMPORT.md.
 """
 
 from __future__ import annotations
@@ -40,6 +43,19 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--queues",
         help="directory of *.queue-meta.xml files for queue members "
         "(default: ../queues and the file's own directory, when present)",
+    )
+    parser.add_argument(
+        "--field-map",
+        help="YAML {Salesforce field or relationship path: lead key} for cross-object fields "
+        "(Country__r.Name: country_name, Owner.Profile.Name: owner_profile, Campaign.Name: "
+        "campaign)",
+    )
+    parser.add_argument(
+        "--normalise",
+        "--normalize",
+        action="store_true",
+        help="write normalised conditions (country/state codes, postal codes and ranges, "
+        "numbers in text) and report each value whose meaning that changes",
     )
     parser.add_argument("--out", help="write the YAML here instead of stdout")
     parser.set_defaults(handler=handle)
@@ -134,6 +150,11 @@ def handle(args: argparse.Namespace) -> int:
     except (OSError, ValueError, yaml.YAMLError) as exc:
         print(f"error: --map: {exc}", file=sys.stderr)
         return 1
+    try:
+        field_map = read_mapping(Path(args.field_map)) if args.field_map else {}
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        print(f"error: --field-map: {exc}", file=sys.stderr)
+        return 1
     dirs = (
         [Path(args.queues)]
         if args.queues
@@ -141,13 +162,28 @@ def handle(args: argparse.Namespace) -> int:
     )
     try:
         result = import_rules(
-            text, rule_name=args.rule, mapping=mapping, queues=read_queues(dirs), source=path.name
+            text,
+            rule_name=args.rule,
+            mapping=mapping,
+            queues=read_queues(dirs),
+            source=path.name,
+            normalise=args.normalise,
+            field_map=field_map,
         )
     except ValueError as exc:
         print(f"error: {path}: {exc}", file=sys.stderr)
         return 1
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    if args.normalise:
+        changes = result.changes
+        print(
+            f"--normalise changes the meaning of {len(changes)} value(s)"
+            + (":" if changes else "."),
+            file=sys.stderr,
+        )
+        for change in changes:
+            print(f"  changed: {change}", file=sys.stderr)
     issues = validate_text(result.yaml, args.out or "<output>")
     for issue in issues:
         print(f"error: {issue}", file=sys.stderr)

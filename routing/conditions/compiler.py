@@ -6,12 +6,16 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from routing.conditions.errors import CheckResult, ConditionError, PathItem
+from routing.conditions.literal import build_literal_test
 from routing.conditions.matchers import CODE_FIELDS, build_test
 from routing.conditions.values import COLLECTION_TYPES, is_missing
 
 __all__ = ["COMBINATORS", "MAX_DEPTH", "Condition", "compile_condition", "field_names"]
 
-COMBINATORS = frozenset({"any", "all", "not"})
+COMBINATORS = frozenset({"any", "all", "not", "as_written"})
+#: The block whose fields compare as written (routing.conditions.literal): no country/state
+#: codes, no postal ranges or ZIP+4, no numbers read from text. Imported Salesforce rules.
+AS_WRITTEN = "as_written"
 #: any/all/not nested in one another. Real conditions nest a few levels; the bound keeps the
 #: recursive compiler, the checks and the traced code (one parenthesis a level) far from
 #: Python's recursion and nesting limits, whatever the file holds.
@@ -61,21 +65,34 @@ class _Leaf(_Node):
         "code_field",
         "expected",
         "field",
+        "literal",
         "matcher",
         "missing_result",
         "test",
         "universal",
     )
 
-    def __init__(self, field: str, matcher: str, expected: Any, test: Callable[[Any], bool]):
+    def __init__(
+        self,
+        field: str,
+        matcher: str,
+        expected: Any,
+        test: Callable[[Any], bool],
+        literal: bool = False,
+    ):
         self.field = field
+        # Compared as written (inside ``as_written:``): the engine's fast paths and the rule
+        # index, which assume normalised comparisons, leave such a leaf to its own test.
+        self.literal = literal
         self.matcher = matcher
         self.expected = expected
         self.test = test
         self.missing_result = matcher == "exists" and expected is False
         # not_in on a list-valued field holds only when no item is in the list.
         self.universal = matcher == "not_in"
-        self.code_field = CODE_FIELDS.get(field) if matcher in ("eq", "in", "not_in") else None
+        self.code_field = (
+            CODE_FIELDS.get(field) if matcher in ("eq", "in", "not_in") and not literal else None
+        )
 
     def check(self, fields: Fields) -> bool:
         value = fields.get(self.field)
@@ -101,6 +118,10 @@ class _Leaf(_Node):
         yield self
 
     def describe(self, nested: bool) -> str:
+        text = self._describe()
+        return f"{text} (as written)" if self.literal and self.matcher != "exists" else text
+
+    def _describe(self) -> str:
         m, arg, f = self.matcher, self.expected, self.field
         if m == "exists":
             return f"{f} exists" if arg else f"{f} is missing"
@@ -183,7 +204,9 @@ def _combine(children: list[_Node]) -> _Node:
     return children[0] if len(children) == 1 else _All(children)
 
 
-def _compile_mapping(raw: Any, path: tuple[PathItem, ...], depth: int = 0) -> _Node:
+def _compile_mapping(
+    raw: Any, path: tuple[PathItem, ...], depth: int = 0, literal: bool = False
+) -> _Node:
     if depth > MAX_DEPTH:
         raise ConditionError(
             path,
@@ -200,20 +223,28 @@ def _compile_mapping(raw: Any, path: tuple[PathItem, ...], depth: int = 0) -> _N
         if not isinstance(key, str) or not key.strip():
             raise ConditionError(here, f"field names must be non-empty strings, got {key!r}")
         if key == "not":
-            children.append(_Not(_compile_mapping(value, here, depth + 1)))
+            children.append(_Not(_compile_mapping(value, here, depth + 1, literal)))
+        elif key == AS_WRITTEN:
+            children.append(_compile_mapping(value, here, depth + 1, True))
         elif key in ("any", "all"):
             if not isinstance(value, list | tuple):
                 raise ConditionError(here, f"'{key}' needs a list of conditions")
             if not value:
                 raise ConditionError(here, f"'{key}' needs at least one condition")
-            parts = [_compile_mapping(item, (*here, i), depth + 1) for i, item in enumerate(value)]
+            parts = [
+                _compile_mapping(item, (*here, i), depth + 1, literal)
+                for i, item in enumerate(value)
+            ]
             children.append(_Any(parts) if key == "any" else _combine(parts))
         else:
-            children.extend(_compile_field(key, value, here))
+            children.extend(_compile_field(key, value, here, literal))
     return _combine(children)
 
 
-def _compile_field(field: str, spec: Any, path: tuple[PathItem, ...]) -> list[_Node]:
+def _compile_field(
+    field: str, spec: Any, path: tuple[PathItem, ...], literal: bool = False
+) -> list[_Node]:
+    build = build_literal_test if literal else build_test
     if isinstance(spec, Mapping):
         if not spec:
             raise ConditionError(path, "no matchers given")
@@ -221,13 +252,14 @@ def _compile_field(field: str, spec: Any, path: tuple[PathItem, ...]) -> list[_N
         for name, arg in spec.items():
             if not isinstance(name, str):
                 raise ConditionError((*path, str(name)), f"unknown matcher {name!r}")
-            leaves.append(_Leaf(field, name, arg, build_test(field, name, arg, (*path, name))))
+            test = build(field, name, arg, (*path, name))
+            leaves.append(_Leaf(field, name, arg, test, literal))
         return leaves
     if spec is None:
         raise ConditionError(path, "no value given; use {exists: false} to test for a blank field")
     if isinstance(spec, COLLECTION_TYPES):
         raise ConditionError(path, "a plain value cannot be a list; use {in: [...]}")
-    return [_Leaf(field, "eq", spec, build_test(field, "eq", spec, path))]
+    return [_Leaf(field, "eq", spec, build(field, "eq", spec, path), literal)]
 
 
 class Condition:
@@ -285,7 +317,7 @@ def field_names(raw: Mapping[str, Any] | None) -> set[str]:
         if not isinstance(node, Mapping):
             return
         for key, value in node.items():
-            if key == "not":
+            if key in ("not", AS_WRITTEN):
                 walk(value)
             elif key in ("any", "all"):
                 if isinstance(value, list | tuple):

@@ -44,6 +44,9 @@ def _expression(node: _Node, index: dict[int, int]) -> str:
 def _leaf_code(i: int, leaf: _Leaf, env: dict[str, Any]) -> list[str]:
     env[f"C{i}"] = leaf.check
     lines = [f"    a{i} = get({leaf.field!r})"]
+    if leaf.literal:  # compared as written: the inlined paths below normalise
+        lines.append(f"    p{i} = C{i}(fields)")
+        return lines
     values = getattr(leaf.test, "__self__", None)
     if (
         leaf.matcher in ("eq", "in")

@@ -62,7 +62,8 @@ __all__ = [
 Delivery = Literal["dm", "channel"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-TargetKind = Literal["rep", "pool", "queue", "account_owner", "existing_owner"]
+# keep_owner: stop routing and leave the lead with its current owner (no card, no alert).
+TargetKind = Literal["rep", "pool", "queue", "account_owner", "existing_owner", "keep_owner"]
 
 DEFAULT_DECLINE_REASONS: tuple[str, ...] = (
     "Not my territory",
@@ -290,7 +291,7 @@ class SalesforceSettings(_Model):
 
 
 _TARGET_KEYS = ("rep", "pool", "queue")
-_OWNER_TARGETS = ("account_owner", "existing_owner")
+_OWNER_TARGETS = ("account_owner", "existing_owner", "keep_owner")
 
 
 class Target(_Model):
@@ -301,7 +302,8 @@ class Target(_Model):
     @model_validator(mode="before")
     @classmethod
     def _from_yaml(cls, data: Any) -> Any:
-        """`account_owner` | {rep: id} | {pool: id, require_skills: [...]} | {queue: id}."""
+        """`account_owner` | `existing_owner` | `keep_owner` | {rep: id} |
+        {pool: id, require_skills: [...]} | {queue: id}."""
         if isinstance(data, str):
             if data in _OWNER_TARGETS:
                 return {"kind": data}
@@ -309,7 +311,7 @@ class Target(_Model):
                 raise ValueError(f"write {data} targets as {{{data}: <id>}}")
             raise ValueError(
                 f"unknown target {data!r}: expected account_owner, existing_owner, "
-                "{rep: id}, {pool: id} or {queue: id}"
+                "keep_owner, {rep: id}, {pool: id} or {queue: id}"
             )
         if not isinstance(data, Mapping) or "kind" in data:
             return data

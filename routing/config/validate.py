@@ -47,7 +47,7 @@ def _condition_values(cond: Mapping[str, Any], path: Path) -> Iterator[tuple[str
     """(field, compared value, path) for plain values and in/not_in items of a condition."""
     for key, value in cond.items():
         here = (*path, key)
-        if key == "not" and isinstance(value, Mapping):
+        if key in ("not", "as_written") and isinstance(value, Mapping):
             yield from _condition_values(value, here)
         elif key in ("any", "all") and isinstance(value, list):
             for index, item in enumerate(value):
@@ -254,6 +254,13 @@ class _Checker:
             self.condition((*path, "when"), rule.when)
             for target_index, target in enumerate(rule.assign):
                 self.target((*path, "assign", target_index), target)
+            kinds = [target.kind for target in rule.assign]
+            if "keep_owner" in kinds[:-1]:
+                # keep_owner always succeeds: whatever follows it would never be tried.
+                self.add(
+                    (*path, "assign", kinds.index("keep_owner") + 1),
+                    "never tried: keep_owner before it always stops routing",
+                )
 
     def target(self, path: Path, target: Target) -> None:
         if target.id is None:

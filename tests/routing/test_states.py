@@ -38,6 +38,16 @@ LEAD_TABLE = [
     (S.ACCEPTED, E.OFFER, S.OFFERED),  # reassigned after acceptance
     (S.ACCEPTED, E.QUEUE, S.QUEUED),
     (S.ACCEPTED, E.NOBODY, S.UNROUTED),
+    # A keep_owner rule: the lead stays with its current owner, from wherever routing ran.
+    (S.NEW, E.KEEP, S.KEPT),
+    (S.OFFERED, E.KEEP, S.KEPT),
+    (S.QUEUED, E.KEEP, S.KEPT),
+    (S.UNROUTED, E.KEEP, S.KEPT),
+    (S.ACCEPTED, E.KEEP, S.KEPT),
+    (S.KEPT, E.KEEP, S.KEPT),
+    (S.KEPT, E.OFFER, S.OFFERED),  # a manager assigns it after all
+    (S.KEPT, E.QUEUE, S.QUEUED),
+    (S.KEPT, E.NOBODY, S.UNROUTED),
 ]
 OO, OE = OfferOutcome, OfferEvent
 OFFER_TABLE = [
@@ -99,5 +109,6 @@ def test_values_are_the_stored_strings() -> None:
         "queued",
         "accepted",
         "unrouted",
+        "kept",
     ]
     assert OfferOutcome.TIMED_OUT == "timed_out"
