@@ -379,7 +379,7 @@ class Simulation:
                 self._by_pool.setdefault(d.pool, Counter())[d.assignee] += 1
         elif d.queue is not None:
             self._per_queue[d.queue] += 1
-        else:
+        elif d.outcome != "kept":  # a keep_owner rule routed it to its current owner
             self._unrouted.append(lead)
 
     def _skip_reason(self, why: str) -> str:

@@ -37,6 +37,8 @@ def test_simulate_json_names_the_target() -> None:
     rows = [d.to_json() for d in result.decisions]
     assert rows[0]["target"] == "keep_owner" and rows[0]["assignee"] is None
     assert rows[1]["target"] == "rep" and rows[1]["assignee"] == "ann"
+    assert result.unrouted == []  # kept is not unrouted
+    assert result.decisions[0].owner == "keep_owner"
 
 
 def test_targets_after_keep_owner_are_an_error() -> None:
