@@ -389,10 +389,17 @@ def salesforce_to_raw(
 
     Standard columns map per :data:`SALESFORCE_LEAD_FIELDS`; custom ``__c`` columns keep their
     name; ``field_map`` (``salesforce.fields`` in routing.yml) adds ``{Salesforce_Field: key}``
-    copies, also for standard columns. Other columns and nested objects are dropped.
+    copies, also for standard columns, and for relationship paths (``RecordType.Name``): a
+    column of that name (an export) or the nested object a REST query returns. Other columns
+    and nested objects are dropped.
     """
     raw: dict[str, Any] = {}
     mapping = field_map or {}
+    for path, key in mapping.items():
+        if "." in path and path not in record:
+            value = _nested(record, path)
+            if value is not None:
+                raw[key] = value
     for column, value in record.items():
         if not isinstance(column, str) or isinstance(value, Mapping):
             continue
@@ -404,3 +411,14 @@ def salesforce_to_raw(
         if name in mapping:
             raw[mapping[name]] = value
     return raw
+
+
+def _nested(record: Mapping[str, Any], path: str) -> Any:
+    """``record["Owner"]["Profile"]["Name"]`` for ``Owner.Profile.Name``; None when any step
+    is missing (a lead without a record type, an owner that is a queue)."""
+    value: Any = record
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return None if isinstance(value, Mapping) else value

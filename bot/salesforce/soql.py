@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from routing.config.models import RoutingConfig
@@ -35,10 +36,17 @@ def parse_stamp(value: object) -> datetime | None:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
+# A column (``Product_Interest__c``) or a relationship path (``RecordType.Name``,
+# ``Owner.Profile.Name``, ``Country__r.Name``): names joined by dots, nothing else.
+_FIELD_PATH = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)*")
+
+
 def lead_fields(config: RoutingConfig) -> list[str]:
+    """The columns and relationship paths the poller selects: the standard ones and every
+    ``salesforce.fields`` key (imported rules read record types and cross-object fields)."""
     fields = list(LEAD_FIELDS)
     for name in config.salesforce.fields:
-        if name not in fields and "." not in name:
+        if name not in fields and _FIELD_PATH.fullmatch(name):
             fields.append(name)
     return fields
 

@@ -23,6 +23,12 @@ PREFIXES = {
     "Group": "00G",
     "Task": "00T",
     "Opportunity": "006",
+    # Targets of relationship fields rules read (RecordType.Name, Owner.Profile.Name,
+    # Owner.UserRole.Name, a custom lookup's Country__r.Name).
+    "RecordType": "012",
+    "Profile": "00e",
+    "UserRole": "00E",
+    "Country__c": "a00",
 }
 _DATETIME_FIELDS = {
     "CreatedDate",
@@ -50,6 +56,10 @@ BASE_FIELDS: dict[str, tuple[str, ...]] = {
     "Contact": ("FirstName", "LastName", "Email", "AccountId", "OwnerId"),
     "User": ("Username", "Email", "FirstName", "LastName", "Name", "IsActive"),
     "Group": ("Name", "Type", "DeveloperName"),
+    "RecordType": ("Name", "DeveloperName", "SobjectType"),
+    "Profile": ("Name",),
+    "UserRole": ("Name",),
+    "Country__c": ("Name",),
     "Task": (
         "Subject", "WhoId", "WhatId", "OwnerId", "Status", "Priority", "Description",
         "ActivityDate",

@@ -94,7 +94,7 @@ class RestApi:
         return value
 
     def _owner_like(self, record: dict[str, Any], relation: str) -> dict[str, Any] | None:
-        target_id = record.get(f"{relation}Id")
+        target_id = record.get(_lookup_field(relation))
         if not isinstance(target_id, str) or not target_id:
             return None
         sobject = self.org.sobject_of(target_id)
@@ -118,7 +118,7 @@ class RestApi:
     def _check_field(self, sobject: str, name: str) -> None:
         if "." in name:
             relation = name.split(".", 1)[0]
-            if f"{relation}Id" in self.org.fields[sobject]:
+            if _lookup_field(relation) in self.org.fields[sobject]:
                 return
         elif name in self.org.fields[sobject]:
             return
@@ -283,3 +283,9 @@ def parse_json(raw: bytes) -> Any:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ApiError(400, "JSON_PARSER_ERROR", f"Unexpected character: {exc}") from None
+
+
+def _lookup_field(relation: str) -> str:
+    """The field holding a relationship's id: ``Owner`` -> ``OwnerId``, a custom
+    ``Country__r`` -> ``Country__c``."""
+    return relation[:-3] + "__c" if relation.endswith("__r") else f"{relation}Id"
