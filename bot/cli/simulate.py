@@ -75,6 +75,17 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--contacts", type=Path, help="contacts CSV export, for duplicate.* and tie-breaks"
     )
     parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--compare-owner",
+        metavar="COLUMN",
+        help="parity report: compare our assignee with the owner Salesforce gave each lead in "
+        "this column of the export (bot/cli/parity.py); exit 3 when some disagree",
+    )
+    parser.add_argument(
+        "--owner-map",
+        help="with --compare-owner: CSV/YAML of Salesforce owner names -> rep/queue ids "
+        "(as import-salesforce-rules --map)",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -172,6 +183,13 @@ def handle(args: argparse.Namespace) -> int:
 
     default_time = args.at or datetime.now(UTC)
     use_created = not args.ignore_created_at
+    if args.compare_owner is not None:
+        from bot.cli.parity import run_parity
+
+        rows = list(leads_file)
+        _report_rows(leads_file)
+        sims = _sim_leads(rows, use_created, matcher, config)
+        return run_parity(config, args, [r.row for r in rows], sims, default_time)
     if args.format == "json" and old is None:
         # One lead at a time from the file to stdout: memory stays flat on any file.
         run = Simulation(config, default_time, keep_traces=False)
