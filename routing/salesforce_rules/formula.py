@@ -73,10 +73,10 @@ def _tokens(text: str) -> list[Tok]:
     out: list[Tok] = []
     pos = 0
     while pos < len(text):
+        if text.startswith("/*", pos) and "*/" not in text[pos + 2 :]:
+            raise FormulaError("comment never closed", pos + 1)
         m = _TOKEN_RE.match(text, pos)
         if m is None:
-            if text.startswith("/*", pos):
-                raise FormulaError("comment never closed", pos + 1)
             if text[pos] in "\"'":
                 raise FormulaError("text never closed", pos + 1)
             raise FormulaError(f"unexpected {text[pos]!r}", pos + 1)
