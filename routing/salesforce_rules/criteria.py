@@ -174,7 +174,10 @@ def normalised_condition(
     if op in ORDER_OPS:
         n = number(raw)
         if n is None:
-            raise Untranslatable(f"{item.field} {op} {raw!r}: not a number")
+            raise Untranslatable(
+                f"{item.field} {op} {raw!r}: not a number (text order translates without "
+                "--normalise)"
+            )
         return {key: {ORDER_OPS[op]: n}}, ref
     whole = number(raw) if (key in _NUMBER_KEYS or "," in raw) else None
     values: list[Any]

@@ -43,8 +43,7 @@ def meaning_changes(item: CriteriaItem, ref: FieldRef) -> list[str]:
         written = {v.casefold() for v in values}
         for value in values:
             code = country_code_for(value)
-            if code is None:
-                notes.append(f"{label} {value!r} is no country name the bot knows: kept as text")
+            if code is None:  # kept as text: its meaning does not change
                 continue
             also = _spellings(code, written)
             example = f" (e.g. {', '.join(repr(s) for s in also)})" if also else ""
