@@ -153,7 +153,6 @@ _NORMALISED_KEYS = {
     "sf.CountryCode": "country",
     "sf.StateCode": "state",
     "sf.Phone": "phone",
-    "sf.Email": "email",
 }
 _NUMBER_KEYS = frozenset({"employees", "annual_revenue"})
 

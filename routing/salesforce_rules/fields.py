@@ -1,9 +1,10 @@
 """Which lead field a Salesforce criteria field reads, and what kind of value it holds.
 
 * ``Lead.X`` standard columns map to the lead keys ingest gives them; custom ``__c`` columns
-  keep their name. Columns that ingest rewrites (``CountryCode``/``StateCode``, derived from
-  the country when absent; ``Phone``, made E.164; ``Email``, lower-cased) are read from a
-  copy under ``sf.<API name>`` instead, which the import asks ingest for
+  keep their name (``Email`` reads ``email``, which ingest only lower-cases: criteria ignore
+  case anyway). Columns whose text ingest rewrites (``CountryCode``/``StateCode``, derived
+  from the country; ``Phone``, made E.164) are read from a copy under ``sf.<API name>``
+  instead, which the import asks ingest for
   (``salesforce.fields``), so they compare as Salesforce stored them.
 * Lookups compared by the related record's name (``RecordTypeId``, ``CreatedById``,
   ``OwnerId``...) read the relationship's ``Name`` (``RecordType.Name`` -> ``record_type``):
@@ -42,7 +43,7 @@ class FieldRef:
 
 
 # Columns ingest rewrites: read from a copy under the API name (as written).
-AS_WRITTEN_COPIES = frozenset({"CountryCode", "StateCode", "Phone", "Email"})
+AS_WRITTEN_COPIES = frozenset({"CountryCode", "StateCode", "Phone"})
 _KEYS: dict[str, str] = {
     k: v
     for k, v in SALESFORCE_LEAD_FIELDS.items()
@@ -113,6 +114,14 @@ def resolve_field(name: str, field_map: Mapping[str, str] | None = None) -> Fiel
     mapped = mapping.get(name) or mapping.get(path)
     if mapped:
         return FieldRef(mapped, name, "text", path if queryable(path) else None)
+    if not name:
+        raise Untranslatable("the criteria item names no field")
+    if name.startswith(("User.", "$User.")):
+        raise Untranslatable(
+            f"{name} is a field of the user running the rule (Salesforce's current user), not "
+            "of the lead: map it with --field-map to a lead field that carries it, e.g. "
+            f"{name}: creator_profile with CreatedBy.Profile.Name copied into creator_profile"
+        )
     if not name.startswith("Lead.") or "." in path or ":" in path:
         how = (
             "the poller can query it"

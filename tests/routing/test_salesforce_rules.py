@@ -215,6 +215,8 @@ def test_cross_object_fields_need_the_field_map() -> None:
         CriteriaItem("Lead.Owner.Name", "equals", "X"),
         CriteriaItem("Lead.Owner.Profile.Name", "equals", "X"),
         CriteriaItem("Lead.Title", "like", "VP"),
+        CriteriaItem("User.ProfileId", "equals", "System Administrator"),  # the running user
+        CriteriaItem("", "equals", "X"),
         CriteriaItem("Lead.CreatedDate", "equals", "TODAY"),
         CriteriaItem("Lead.Geo__c", "within", "1"),
     ],
