@@ -332,6 +332,8 @@ def _owner(sim: SimDecision) -> str:
         return d.assignee
     if d.queue is not None:
         return f"queue {d.queue}"
+    if d.outcome == "kept":
+        return "current owner"  # a keep_owner rule
     return "[red]unrouted[/red]"
 
 

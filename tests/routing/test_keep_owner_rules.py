@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from routing.config.loader import parse_config, validate_text
 from routing.engine import Router
@@ -49,3 +52,17 @@ def test_targets_after_keep_owner_are_an_error() -> None:
     assert validate_text("reps: [{id: a, name: A}]\nrules: [{name: X, assign: keep_owner}]\n") == []
     # It is written as a plain word; a mapping form is refused.
     assert validate_text("rules: [{name: X, assign: {keep_owner: x}}]\n")
+
+
+def test_simulate_table_shows_the_current_owner(tmp_path: Path) -> None:
+    config = tmp_path / "routing.yml"
+    config.write_text(CONFIG, encoding="utf-8")
+    leads = tmp_path / "leads.csv"
+    leads.write_text("email,lead_source\np@x.io,partner\nw@x.io,web\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "simulate", "--config", str(config),
+         "--leads", str(leads)],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "keep_owner" in proc.stdout and "current owner" in proc.stdout
