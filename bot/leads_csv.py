@@ -299,7 +299,12 @@ class _RowReader:
             return f"email {email!r} is not an email address", None
         if not (email or salesforce_id or (fields.get("last_name") and fields.get("company"))):
             return "needs an email, a Salesforce id, or a last name and a company", None
-        raw = {k: v for k, v in raw.items() if _text(v) is not None}
+        # _text(v) is not None, for the str cells a CSV has, without a call per cell
+        raw = {
+            k: v
+            for k, v in raw.items()
+            if (v.strip() if isinstance(v, str) else _text(v) is not None)
+        }
         return None, CsvLead(
             row=row,
             line=line,

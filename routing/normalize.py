@@ -29,13 +29,15 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from importlib import resources
-from typing import Any
-
-import phonenumbers
-import pycountry
-import tldextract
+from typing import TYPE_CHECKING, Any
 
 from routing.timezones import lead_timezone
+
+if TYPE_CHECKING:
+    import tldextract
+
+# phonenumbers, pycountry and tldextract are imported when first needed: a lead without a
+# phone number never loads phonenumbers' tables, and `leadrouter` start-up loads none.
 
 __all__ = [
     "CANONICAL_FIELDS",
@@ -162,6 +164,8 @@ def _free_domains() -> tuple[frozenset[str], frozenset[str]]:
 
 @functools.cache
 def _extractor() -> tldextract.TLDExtract:
+    import tldextract
+
     # Bundled public-suffix snapshot only: no network, no cache directory.
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
@@ -190,6 +194,8 @@ def country_code_for(value: str) -> str | None:
     code = _country_aliases().get(key)
     if code is not None:
         return code
+    import pycountry
+
     for candidate in (s, key, key.removeprefix("the ")):
         try:
             return str(pycountry.countries.lookup(candidate).alpha_2)
@@ -201,6 +207,8 @@ def country_code_for(value: str) -> str | None:
 @functools.cache
 def _subdivisions(country: str) -> dict[str, str]:
     """Folded name/code/alias -> subdivision code suffix for one country ("" if ambiguous)."""
+    import pycountry
+
     table: dict[str, str] = {}
 
     def add(key: str, code: str) -> None:
@@ -251,6 +259,8 @@ def parse_amount(value: Any) -> Any:
 
 @functools.lru_cache(maxsize=4096)
 def _e164(phone: str, region: str | None) -> str:
+    import phonenumbers
+
     try:
         parsed = phonenumbers.parse(phone, region)
     except phonenumbers.NumberParseException:

@@ -336,8 +336,9 @@ class Simulation:
         self._per_queue: Counter[str] = Counter()
         self._by_pool: dict[str, Counter[str]] = {pool_id: Counter() for pool_id in config.pools}
         self._unrouted: list[str] = []
-        self._skipped: dict[str, dict[str, Counter[str]]] = {p: {} for p in config.pools}
-        self._skip_why: dict[str, str] = {}
+        # (pool step's target, rep, why) -> times, as the traces say: the summary's
+        # "skipped" folds the whys ("at hour cap (4/4)" -> "at hour cap") at the end.
+        self._skips: Counter[tuple[str, Any, Any]] = Counter()
 
     def route(self, lead: SimLead) -> SimDecision:
         now = lead.created_at or self.default_time
@@ -359,17 +360,17 @@ class Simulation:
         )
 
     def _count(self, lead: str, d: Decision) -> None:
+        skips = self._skips
         for step in d.trace:
-            if step.get("step") != "target":
+            candidates = step.get("candidates")
+            if not candidates or step.get("step") != "target":
                 continue
-            target = step.get("target")
-            if not str(target).startswith("pool "):
+            target = str(step.get("target"))
+            if not target.startswith("pool "):
                 continue
-            pool_skips = self._skipped.setdefault(str(target)[5:], {})
-            for cand in step.get("candidates") or ():
+            for cand in candidates:
                 if not cand.get("eligible"):
-                    why = self._skip_reason(str(cand.get("why")))
-                    pool_skips.setdefault(str(cand.get("rep")), Counter())[why] += 1
+                    skips[target, cand.get("rep"), cand.get("why")] += 1
         self._outcomes[d.outcome] += 1
         if d.rule is not None:
             self._rule_hits[d.rule] += 1
@@ -382,13 +383,18 @@ class Simulation:
         elif d.outcome != "kept":  # a keep_owner rule routed it to its current owner
             self._unrouted.append(lead)
 
-    def _skip_reason(self, why: str) -> str:
-        short = self._skip_why.get(why)
-        if short is None:
-            if len(self._skip_why) > 4096:
-                self._skip_why.clear()
-            short = self._skip_why[why] = _SKIP_DETAIL.sub("", why)
-        return short
+    def _skipped(self) -> dict[str, dict[str, Counter[str]]]:
+        """Pool -> rep -> short reason -> times, in the order first seen."""
+        skipped: dict[str, dict[str, Counter[str]]] = {p: {} for p in self.config.pools}
+        short: dict[str, str] = {}
+        for (target, rep, why), n in self._skips.items():
+            reasons = skipped.setdefault(target[5:], {}).setdefault(str(rep), Counter())
+            text = str(why)
+            folded = short.get(text)
+            if folded is None:
+                folded = short[text] = _SKIP_DETAIL.sub("", text)
+            reasons[folded] += n
+        return skipped
 
     def result(self, decisions: list[SimDecision] | None = None) -> SimulationResult:
         """The summary of every lead routed so far, with ``decisions`` (those the caller
@@ -408,6 +414,7 @@ class Simulation:
         for rep_id, n in per_rep.items():  # reps not in the config (e.g. an account owner id)
             listed.setdefault(rep_id, n)
 
+        skipped = self._skipped()
         fairness = {}
         for pool_id, pool in config.pools.items():
             counts = self._by_pool.get(pool_id, Counter())
@@ -418,7 +425,7 @@ class Simulation:
                 weights={m.rep: m.weight for m in pool.members},
                 skipped={
                     rep: dict(reasons.most_common())
-                    for rep, reasons in self._skipped.get(pool_id, {}).items()
+                    for rep, reasons in skipped.get(pool_id, {}).items()
                 },
             )
         outcomes = self._outcomes

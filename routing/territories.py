@@ -125,18 +125,58 @@ def _lead_country(fields: Mapping[str, Any]) -> str | None:
 
 
 class CompiledTerritories:
-    """Territories compiled once per config; ``match(fields)`` gives names in config order."""
+    """Territories compiled once per config; ``match(fields)`` gives names in config order.
 
-    __slots__ = ("_territories",)
+    Only the territories that allow the lead's country are tried (an index by country
+    code), and the answer is remembered for the location fields the territories read, so
+    leads from the same place are matched once.
+    """
+
+    __slots__ = ("_any_country", "_by_country", "_keys", "_memo", "_territories")
 
     def __init__(self, territories: Iterable[_Territory]) -> None:
         self._territories = tuple(t for t in territories if not t.empty)
+        # Country code -> the territories a lead there can be in, in config order.
+        self._any_country = tuple(t for t in self._territories if t.countries is None)
+        codes = {c for t in self._territories for c in t.countries or ()}
+        self._by_country = {
+            code: tuple(t for t in self._territories if t.countries is None or code in t.countries)
+            for code in codes
+        }
+        keys = ["country_code", "country"]
+        if any(t.state_codes is not None for t in self._territories):
+            keys += ["state_code", "state"]
+        if any(t.cities is not None for t in self._territories):
+            keys.append("city")
+        if any(t.postal is not None for t in self._territories):
+            keys.append("postal_code")
+        self._keys = tuple(keys)
+        self._memo: dict[tuple[Any, ...], tuple[str, ...]] = {}
 
     def match(self, fields: Mapping[str, Any]) -> list[str]:
         if not self._territories:
             return []
+        key = tuple(map(fields.get, self._keys))
+        try:
+            found = self._memo.get(key)
+        except TypeError:  # a value that cannot be a key (a list): no memo
+            return list(self._match(fields))
+        if found is None:
+            found = self._match(fields)
+            if len(self._memo) >= _MEMO_MAX:
+                self._memo.clear()
+            self._memo[key] = found
+        return list(found)
+
+    def _match(self, fields: Mapping[str, Any]) -> tuple[str, ...]:
         country = _lead_country(fields)
-        return [t.name for t in self._territories if t.matches(fields, country)]
+        tried = self._any_country if country is None else self._by_country.get(country)
+        if tried is None:
+            tried = self._any_country
+        return tuple(t.name for t in tried if t.matches(fields, country))
+
+
+_MEMO_MAX = 8192
 
 
 def compile_territories(territories: Mapping[str, TerritoryLike]) -> CompiledTerritories:

@@ -16,9 +16,6 @@ from importlib.resources import files
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import phonenumbers
-from phonenumbers import timezone as phone_timezones
-
 
 @cache
 def _region_table() -> dict[str, str]:
@@ -45,6 +42,10 @@ def _country_zones() -> dict[str, tuple[str, ...]]:
 
 @cache
 def _from_phone(phone: str) -> str | None:
+    # Imported here: phonenumbers' tables load only when a lead has a phone number.
+    import phonenumbers
+    from phonenumbers import timezone as phone_timezones
+
     try:
         number = phonenumbers.parse(phone, None)
     except phonenumbers.NumberParseException:
