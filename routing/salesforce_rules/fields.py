@@ -9,9 +9,11 @@
 * Lookups compared by the related record's name (``RecordTypeId``, ``CreatedById``,
   ``OwnerId``...) read the relationship's ``Name`` (``RecordType.Name`` -> ``record_type``):
   the metadata carries the name, and the poller queries that relationship path.
-* Cross-object fields (``Lead.Country__r.Name``, ``Owner.Profile.Name``, ``Campaign.Name``)
-  read the lead field a **field map** names for them (``--field-map``); a path that starts
-  with one of the lead's relationships is also queried by the poller.
+* Cross-object fields read the lead field a **field map** names for them (``--field-map``).
+  A path that starts with one of the lead's relationships (``Lead.Country__r.Name``,
+  ``Owner.UserRole.Name``) needs no map: the poller queries it and the lead field is named
+  by the path. Other objects (``Campaign.Name``) and the running user (``User.*``) must be
+  mapped to a lead field that carries the value.
 """
 
 from __future__ import annotations
@@ -114,6 +116,10 @@ def resolve_field(name: str, field_map: Mapping[str, str] | None = None) -> Fiel
     mapped = mapping.get(name) or mapping.get(path)
     if mapped:
         return FieldRef(mapped, name, "text", path if queryable(path) else None)
+    if queryable(path):
+        # A lead relationship's field (Country__r.Name, Owner.UserRole.Name): the poller
+        # can select it, so it needs no map; the lead field is named by the path itself.
+        return FieldRef(path, name, "text", path)
     if not name:
         raise Untranslatable("the criteria item names no field")
     if name.startswith(("User.", "$User.")):

@@ -191,6 +191,8 @@ def test_translate_item_normalised(item: CriteriaItem, expected: dict[str, Any])
         (CriteriaItem("Lead.CreatedById", "notEqual", "Integration User"),
          {"not": {"created_by": "Integration User"}}),
         (CriteriaItem("Lead.DoNotCall", "equals", "False"), {"not": {"do_not_call": True}}),
+        (CriteriaItem("Lead.Owner.UserRole.Name", "equals", "EMEA Sales"),
+         {"Owner.UserRole.Name": "EMEA Sales"}),
     ],
 )  # fmt: skip
 def test_translate_item_as_written(item: CriteriaItem, expected: dict[str, Any]) -> None:
@@ -199,9 +201,12 @@ def test_translate_item_as_written(item: CriteriaItem, expected: dict[str, Any])
 
 
 def test_cross_object_fields_need_the_field_map() -> None:
+    # A lead relationship's field needs no map: the poller can select it.
     item = CriteriaItem("Lead.Country__r.Name", "equals", "Germany")
+    assert translate_item(item)[0] == {"Country__r.Name": "Germany"}
+    # Another object's field does.
     with pytest.raises(Untranslatable, match="--field-map"):
-        translate_item(item)
+        translate_item(CriteriaItem("Campaign.Name", "equals", "X"))
     mapped = {"Country__r.Name": "country_name"}
     assert translate_item(item, field_map=mapped)[0] == {"country_name": "Germany"}
     result = import_rules(XML.replace("Lead.Tags__c", "Lead.Country__r.Name"), field_map=mapped)
@@ -212,8 +217,7 @@ def test_cross_object_fields_need_the_field_map() -> None:
     "item",
     [
         CriteriaItem("Campaign.Name", "equals", "X"),
-        CriteriaItem("Lead.Owner.Name", "equals", "X"),
-        CriteriaItem("Lead.Owner.Profile.Name", "equals", "X"),
+        CriteriaItem("Lead.Owner:User.Name", "equals", "X"),  # polymorphic syntax
         CriteriaItem("Lead.Title", "like", "VP"),
         CriteriaItem("User.ProfileId", "equals", "System Administrator"),  # the running user
         CriteriaItem("", "equals", "X"),
