@@ -580,9 +580,19 @@ def _records(
             )
         yield delimiter, header, header_line
         row = 0
+        new, put = object.__new__, object.__setattr__
         while record is not None:
             row += 1
-            yield Record(row, *record)
+            # Record(row, *record) without the frozen dataclass's per-field setattr: one
+            # per row of a file that may have millions.
+            start, end, cells, problem = record
+            item = new(Record)
+            put(
+                item,
+                "__dict__",
+                {"row": row, "line": start, "end_line": end, "cells": cells, "problem": problem},
+            )
+            yield item
             record = parse(header)
 
 

@@ -305,16 +305,27 @@ class _RowReader:
             for k, v in raw.items()
             if (v.strip() if isinstance(v, str) else _text(v) is not None)
         }
-        return None, CsvLead(
-            row=row,
-            line=line,
-            lead_id=lead_id or (email if isinstance(email, str) else None) or f"row {row}",
-            raw=raw,
-            external_id=external_id,
-            salesforce_id=salesforce_id,
-            created_at=created_at,
-            fields=fields,
+        # CsvLead(...) without the frozen dataclass's per-field setattr (one per row).
+        lead = _new(CsvLead)
+        _put(
+            lead,
+            "__dict__",
+            {
+                "row": row,
+                "line": line,
+                "lead_id": lead_id or (email if isinstance(email, str) else None) or f"row {row}",
+                "raw": raw,
+                "external_id": external_id,
+                "salesforce_id": salesforce_id,
+                "created_at": created_at,
+                "fields": fields,
+            },
         )
+        return None, lead
+
+
+_new = object.__new__
+_put = object.__setattr__
 
 
 def _text(value: Any) -> str | None:

@@ -28,7 +28,7 @@ from heapq import heappop, heappush
 from typing import Any
 
 from routing.config.models import RoutingConfig
-from routing.decision import Decision, make_decision
+from routing.decision import Decision
 from routing.eligibility import CAP_WINDOWS
 from routing.engine import Router
 from routing.normalize import normalize_lead
@@ -350,14 +350,21 @@ class Simulation:
         self._state.record(decision, now, track_caps=decision.assignee in self._capped)
         self._count(lead.id, decision)
         if not self.keep_traces:
-            decision = _without_trace(decision)
-        return SimDecision(
-            lead=lead.id,
-            at=now,
-            decision=decision,
-            tier=enriched.get("tier"),
-            score=enriched.get("score"),
+            decision.trace.clear()  # the engine made this list for this call alone
+        # SimDecision(...) without the frozen dataclass's per-field setattr (one per lead).
+        sim = _new(SimDecision)
+        _put(
+            sim,
+            "__dict__",
+            {
+                "lead": lead.id,
+                "at": now,
+                "decision": decision,
+                "tier": enriched.get("tier"),
+                "score": enriched.get("score"),
+            },
         )
+        return sim
 
     def _count(self, lead: str, d: Decision) -> None:
         skips = self._skips
@@ -446,20 +453,8 @@ class Simulation:
         )
 
 
-def _without_trace(d: Decision) -> Decision:
-    return make_decision(
-        outcome=d.outcome,
-        reason=d.reason,
-        config_version=d.config_version,
-        trace=[],
-        rule=d.rule,
-        target=d.target,
-        assignee=d.assignee,
-        queue=d.queue,
-        pool=d.pool,
-        strategy=d.strategy,
-        pool_state=d.pool_state,
-    )
+_new = object.__new__
+_put = object.__setattr__
 
 
 def simulate(
