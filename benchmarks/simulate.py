@@ -7,12 +7,15 @@ of ``leadrouter simulate --format json`` from process start to exit, against the
 normalised dicts, in the same run. Plus start-up: ``leadrouter validate`` on the
 example config.
 
-Targets (issue #15): >= 5x the peer at 50 rules, >= 30x at 3,000 rules.
+Targets (issue #15): >= 5x the peer at 50 rules, >= 30x at 3,000 rules. Each simulate row
+also has the process's peak RSS; ``LEADROUTER_BENCH_SIMULATE_LEADS=1000000`` adds a run on
+that many leads (50 rules) to show memory stays flat.
 """
 
 from __future__ import annotations
 
 import csv
+import os
 import statistics
 import subprocess
 import sys
@@ -70,19 +73,39 @@ def write_csv(path: Path, leads: Iterable[Mapping[str, Any]]) -> int:
     return len(rows)
 
 
-def _leadrouter(*args: str) -> tuple[float, subprocess.CompletedProcess[bytes]]:
+# `python -m bot.cli ARGS`, reporting its own peak RSS (VmHWM: since exec, so not the
+# benchmark process's memory the fork copied) on stderr as it exits.
+_BOOT = """\
+import atexit, sys
+def _peak():
+    try:
+        with open("/proc/self/status") as f:
+            kib = next(line.split()[1] for line in f if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return
+    print("@@peak_rss_kib", kib, file=sys.stderr)
+atexit.register(_peak)
+from bot.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _leadrouter(*args: str) -> tuple[float, float | None]:
+    """Wall seconds and peak RSS (MiB, None where /proc is not) of one ``leadrouter``."""
     started = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-c", _BOOT, *args],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         check=False,
     )
     wall = time.perf_counter() - started
+    err = proc.stderr.decode(errors="replace")
     if proc.returncode != 0:
-        raise RuntimeError(f"leadrouter {args[0]} failed: {proc.stderr.decode()[-2000:]}")
-    return wall, proc
+        raise RuntimeError(f"leadrouter {args[0]} failed: {err[-2000:]}")
+    peak = [line.split()[1] for line in err.splitlines() if line.startswith("@@peak_rss_kib")]
+    return wall, int(peak[-1]) / 1024 if peak else None
 
 
 def run(quick: bool = False, log: Callable[[str], None] = print) -> dict[str, Any]:
@@ -99,7 +122,7 @@ def run(quick: bool = False, log: Callable[[str], None] = print) -> dict[str, An
             config_path.write_text(yaml.safe_dump(raw, sort_keys=False))
             leads_path = work / f"leads-{size}.csv"
             write_csv(leads_path, build_raw_leads(gen, n_leads))
-            wall, _ = _leadrouter(
+            wall, rss = _leadrouter(
                 "simulate", "--config", str(config_path), "--leads", str(leads_path),
                 "--format", "json", "--at", "2026-03-02T15:00:00Z",
             )  # fmt: skip
@@ -112,12 +135,30 @@ def run(quick: bool = False, log: Callable[[str], None] = print) -> dict[str, An
                 "rules": size,
                 "simulate_leads_per_s": round(ours),
                 "simulate_wall_s": round(wall, 2),
+                "simulate_peak_rss_mib": None if rss is None else round(rss),
                 "peer_leads_per_s": round(theirs),
                 "ratio": round(ours / theirs, 2) if theirs else None,
                 "goal": GOALS[size],
             }
             log(f"simulate: {row}")
             results["sizes"].append(row)
+        big = int(os.environ.get("LEADROUTER_BENCH_SIMULATE_LEADS") or 0)
+        if big:
+            # Memory stays flat: the same command on a much longer file (50 rules).
+            raw, gen = build_raw_config(50)
+            leads_path = work / "leads-big.csv"
+            write_csv(leads_path, build_raw_leads(gen, big))
+            wall, rss = _leadrouter(
+                "simulate", "--config", str(work / "routing-50.yml"), "--leads", str(leads_path),
+                "--format", "json", "--at", "2026-03-02T15:00:00Z",
+            )  # fmt: skip
+            results["big"] = {
+                "leads": big,
+                "wall_s": round(wall, 1),
+                "leads_per_s": round(big / wall),
+                "peak_rss_mib": None if rss is None else round(rss),
+            }
+            log(f"simulate: {results['big']}")
     walls = [_leadrouter("validate", str(ROOT / "examples" / "routing.yml"))[0] for _ in range(3)]
     results["validate_startup_s"] = round(statistics.median(walls), 3)
     log(f"simulate: validate start-up {results['validate_startup_s']} s")
@@ -126,17 +167,26 @@ def run(quick: bool = False, log: Callable[[str], None] = print) -> dict[str, An
 
 def table(results: Mapping[str, Any]) -> Table:
     startup = results["validate_startup_s"]
+    caption = f"start-up (leadrouter validate, example config): {startup} s"
+    big = results.get("big")
+    if big:
+        caption += (
+            f"; {big['leads']:,} leads at 50 rules: {big['wall_s']} s, "
+            f"{big['leads_per_s']:,} leads/s, peak RSS {big['peak_rss_mib']} MiB"
+        )
     out = Table(
         title=f"simulate: whole process, {results['leads']:,} leads (CSV in, JSON out)",
-        caption=f"start-up (leadrouter validate, example config): {startup} s",
+        caption=caption,
     )
-    for col in ("rules", "simulate leads/s", "wall s", "rule-engine leads/s", "ratio", "goal"):
+    cols = ("rules", "simulate leads/s", "wall s", "peak RSS MiB", "rule-engine leads/s")
+    for col in (*cols, "ratio", "goal"):
         out.add_column(col, justify="right")
     for row in results["sizes"]:
         out.add_row(
             f"{row['rules']:,}",
             f"{row['simulate_leads_per_s']:,}",
             f"{row['simulate_wall_s']}",
+            f"{row.get('simulate_peak_rss_mib', '-')}",
             f"{row['peer_leads_per_s']:,}",
             f"{row['ratio']}x",
             f">= {row['goal']:g}x",
