@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import time, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
@@ -143,8 +143,19 @@ class Territory(_Model):
 
 
 @lru_cache(maxsize=1)
-def _holiday_calendars() -> dict[str, list[str]]:
-    return holidays.list_supported_countries()
+def _holiday_countries() -> frozenset[str]:
+    from holidays.registry import EntityLoader
+
+    return frozenset(EntityLoader.get_country_codes(include_aliases=True))
+
+
+@cache
+def _holiday_subdivisions(country: str) -> list[str] | None:
+    """``holidays.list_supported_countries().get(country)``, loading that one country's
+    calendar instead of all of them (a tenth of a second at every start-up)."""
+    if country not in _holiday_countries():
+        return None
+    return list(getattr(holidays, country).subdivisions)
 
 
 class BusinessHours(_Model):
@@ -168,8 +179,7 @@ class BusinessHours(_Model):
         if value is None:
             return None
         country, _, subdivision = value.strip().partition("-")
-        calendars = _holiday_calendars()
-        known = calendars.get(country.upper())
+        known = _holiday_subdivisions(country.upper())
         if known is None:
             raise ValueError(
                 f"no holiday calendar for {country!r}: use an ISO country code like US, GB, DE"
