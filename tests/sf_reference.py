@@ -128,6 +128,13 @@ def _num(text: str) -> float | None:
 def is_number_item(item: Item) -> bool:
     if item.field in NUMBER_FIELDS:
         return True
+    # A custom field compared with an amount in a currency ("USD 30,000") is a currency field.
+    if (
+        item.field.endswith("__c")
+        and item.value is not None
+        and re.fullmatch(r'\s*"?\s*(?:[A-Z]{3}\s+|[$€£¥]\s*)[\d,]+(?:\.\d+)?\s*"?\s*', item.value)
+    ):
+        return True
     # A custom field ordered by a number is a number field.
     return (
         item.field.endswith("__c")

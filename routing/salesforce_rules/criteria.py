@@ -44,6 +44,8 @@ _DATE_LITERAL_RE = re.compile(
     r"(?i)(TODAY|YESTERDAY|TOMORROW|(LAST|THIS|NEXT)_(WEEK|MONTH|QUARTER|YEAR|FISCAL_\w+|90_DAYS)"
     r"|(LAST|NEXT)_N_\w+:\d+|N_\w+_AGO:\d+|\d{4}-\d{2}-\d{2}.*|\d{1,2}/\d{1,2}/\d{2,4}.*)"
 )
+# An amount with its currency ("USD 30,000", "$5,000"): only currency fields hold those.
+_CURRENCY_RE = re.compile(r'\s*"?\s*(?:[A-Z]{3}\s+|[$€£¥]\s*)[\d,]+(?:\.\d+)?\s*"?\s*')
 #: Above this many values, "any of" starts_with/contains is written as one regex.
 _REGEX_OVER = 3
 
@@ -125,10 +127,11 @@ def literal_condition(
         return done, ref
     op, raw = item.operation, item.value or ""
     key = ref.key
-    numeric_field = ref.kind == "number"
+    custom = ref.key == ref.label.removeprefix("Lead.") and ref.key.endswith("__c")
+    # Metadata gives no custom field's type: a currency amount in the rule says "currency".
+    numeric_field = ref.kind == "number" or (custom and _CURRENCY_RE.fullmatch(raw) is not None)
     if op in ORDER_OPS:
         n = number(raw)
-        custom = ref.key == ref.label.removeprefix("Lead.") and ref.key.endswith("__c")
         if numeric_field or (custom and n is not None):
             if n is None:
                 raise Untranslatable(f"{item.field} {op} {raw!r}: not a number")

@@ -71,6 +71,7 @@ def test_syntax_errors_name_the_column(text: str, column: int, message: str) -> 
         ("$RecordType.Name = 'Partner'", {"record_type": {"matches": r"^\s*Partner\s*$"}}),
         ("Campaign_Name__c != 'X'", {"not": {"Campaign_Name__c": {"matches": r"^\s*X\s*$"}}}),
         ("Country = NULL", {"country": {"exists": False}}),
+        ("Country__r.Name = 'DE'", {"Country__r.Name": {"matches": r"^\s*DE\s*$"}}),
     ],
 )
 def test_translations(text: str, expected: Any) -> None:
@@ -87,7 +88,7 @@ def test_translations(text: str, expected: Any) -> None:
         ("NumberOfEmployees + 1 > 5", "+"),
         ("Title < 'M'", "orders text"),
         ("CONTAINS('abc', Title)", "not a field"),
-        ("Country__r.Name = 'DE'", "Country__r.Name"),
+        ("Campaign.Name = 'DE'", "Campaign.Name"),
         ("ISPICKVAL(Status)", "ISPICKVAL takes 2"),
     ],
 )
