@@ -7,6 +7,7 @@ import time
 from datetime import datetime
 
 from bot.actions import ActionId
+from slack_emulator.payloads import find_element
 from storage.db import Database
 from tests.e2e.harness import Stack, running_stack
 
@@ -75,8 +76,19 @@ def test_stranger_and_other_rep_cannot_accept(stack: Stack) -> None:
 def test_double_click_accepts_once(stack: Stack) -> None:
     lead_id = stack.post_lead(US_LEAD).json()["id"]
     card = stack.wait_for_card("U_ALICE")
+    # Both clicks land on the card as first shown (Slack sends the same button twice);
+    # the first one's card update may already be in by the time the second is sent.
+    block_id, button = find_element(card["blocks"], ActionId.ACCEPT, None) or (None, {})
+    assert button, card["blocks"]
     for _ in range(2):
-        stack.emu.click("U_ALICE", card["channel"], card["ts"], ActionId.ACCEPT)
+        stack.emu.click(
+            "U_ALICE",
+            card["channel"],
+            card["ts"],
+            ActionId.ACCEPT,
+            value=button["value"],
+            block_id=block_id,
+        )
     stack.emu.wait_for(lambda: stack.emu.ephemerals("U_ALICE"))
     assert "already accepted" in stack.emu.ephemerals("U_ALICE")[-1]["text"]
     lead = stack.get_lead(lead_id)
