@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii
@@ -75,6 +76,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--contacts", type=Path, help="contacts CSV export, for duplicate.* and tie-breaks"
     )
     parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="with --format json: each decision also has its full trace (every rule tried, "
+        "every candidate and why), as `leadrouter explain` shows a stored lead's",
+    )
     parser.add_argument(
         "--compare-owner",
         metavar="COLUMN",
@@ -192,18 +199,26 @@ def handle(args: argparse.Namespace) -> int:
         return run_parity(config, args, [r.row for r in rows], sims, default_time)
     if args.format == "json" and old is None:
         # One lead at a time from the file to stdout: memory stays flat on any file.
-        run = Simulation(config, default_time, keep_traces=False)
+        run = Simulation(config, default_time, keep_traces=args.trace)
         decisions = map(run.route, _sim_leads(leads_file, use_created, matcher, config))
-        _stream_json(sys.stdout, decisions, run, leads_file, default_time, config_path)
+        try:
+            _stream_json(
+                sys.stdout, decisions, run, leads_file, default_time, config_path, trace=args.trace
+            )
+            sys.stdout.flush()
+        except BrokenPipeError:  # `| head`: the reader left; no traceback for that
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
         _report_rows(leads_file)
         return 0
 
     leads = list(leads_file)
+    traces = args.trace and args.format == "json"
     result = simulate(
         config,
         _sim_leads(leads, use_created, matcher, config),
         default_time,
-        keep_traces=False,
+        keep_traces=traces,
     )
     comparison = None
     if old is not None:
@@ -222,6 +237,9 @@ def handle(args: argparse.Namespace) -> int:
     _report_rows(leads_file)
     if args.format == "json":
         doc = _json(result, comparison, leads_file, default_time, config_path, args.against)
+        if traces:
+            for item, sim in zip(doc["decisions"], result.decisions, strict=True):
+                item["trace"] = sim.decision.trace
         print(json.dumps(doc, indent=2, default=str))
     else:
         _tables(result, comparison, leads_file, default_time, config_path, args.against)
@@ -272,9 +290,13 @@ def _text(value: str | None) -> str:
     return "null" if value is None else encode_basestring_ascii(value)
 
 
-def _decision_json(sim: SimDecision) -> str:
-    """``SimDecision.to_json()`` as ``json.dumps(doc, indent=2)`` writes it in the list."""
+def _decision_json(sim: SimDecision, trace: bool = False) -> str:
+    """``SimDecision.to_json()`` as ``json.dumps(doc, indent=2)`` writes it in the list
+    (``trace``: with the decision's trace)."""
     d = sim.decision
+    if trace:
+        item = {**sim.to_json(), "trace": d.trace}
+        return textwrap.indent(json.dumps(item, indent=2, default=str), "    ")
     return (
         f'    {{\n      "lead": {_text(sim.lead)},\n      "rule": {_text(d.rule)},\n'
         f'      "target": {_text(d.target)},\n      "assignee": {_text(d.assignee)},\n'
@@ -289,6 +311,8 @@ def _stream_json(
     leads_file: LeadsStream,
     default_time: datetime,
     config_path: Path,
+    *,
+    trace: bool = False,
 ) -> None:
     """The document :func:`_json` makes, byte for byte, written as the leads are routed:
     each decision when it is made, the summary at the end."""
@@ -298,7 +322,7 @@ def _stream_json(
     sep = "\n"
     for sim in decisions:
         batch.append(sep)
-        batch.append(_decision_json(sim))
+        batch.append(_decision_json(sim, trace))
         sep = ",\n"
         if len(batch) >= 2048:
             write("".join(batch))

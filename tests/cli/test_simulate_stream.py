@@ -1,0 +1,60 @@
+"""``simulate --format json`` written as the leads are routed (issue #15): the same
+document ``json.dumps(doc, indent=2)`` gives, and ``--trace`` adds each decision's trace."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.cli.conftest import EXAMPLE_CONFIG, EXAMPLE_LEADS, REPO, CliRunner
+
+AT = "2026-03-02T15:00:00Z"
+ARGS = ("simulate", "--config", EXAMPLE_CONFIG, "--leads", EXAMPLE_LEADS, "--format", "json")
+
+
+def test_streamed_document_is_what_json_dumps_writes(cli: CliRunner) -> None:
+    run = cli(*ARGS, "--at", AT)
+    assert run.code == 0, run.err
+    doc = json.loads(run.out)
+    assert run.out == json.dumps(doc, indent=2) + "\n"
+    assert len(doc["decisions"]) == doc["summary"]["totals"]["leads"] == 25
+
+
+def test_trace_flag_adds_each_decisions_trace(cli: CliRunner) -> None:
+    plain = json.loads(cli(*ARGS, "--at", AT).out)
+    run = cli(*ARGS, "--at", AT, "--trace")
+    assert run.code == 0, run.err
+    assert run.out == json.dumps(json.loads(run.out), indent=2) + "\n"
+    traced = json.loads(run.out)
+    assert traced["summary"] == plain["summary"]
+    for with_trace, without in zip(traced["decisions"], plain["decisions"], strict=True):
+        trace = with_trace.pop("trace")
+        assert with_trace == without and "trace" not in without
+        rules = [step["rule"] for step in trace if step["step"] == "rule"]
+        assert rules and (without["rule"] is None or rules[-1] == without["rule"])
+
+
+def test_trace_flag_with_against(cli: CliRunner) -> None:
+    run = cli(*ARGS, "--at", AT, "--trace", "--against", EXAMPLE_CONFIG)
+    assert run.code == 0, run.err
+    doc = json.loads(run.out)
+    assert all(d["trace"] for d in doc["decisions"])
+    assert doc["summary"]["changes"] == []
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
+    leads = REPO / "tests" / "data" / "simulate_golden" / "example-leads.csv"  # 700: > a pipe
+    args = ["simulate", "--config", str(EXAMPLE_CONFIG), "--leads", str(leads), "--format"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", *args, "json", "--at", AT, "--trace"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(10)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "Traceback" not in err
