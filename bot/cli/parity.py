@@ -14,7 +14,9 @@ case-insensitively, then the slug the importer would have made of it.
   owner resolves to none of the config's reps and queues: Salesforce did not route it to
   any of them either.
 
-Prints the agreement and each disagreeing lead with our decision and its trace (table), or
+Prints the agreement and each disagreeing lead with both traces: our decision's, and the
+checks of the rules that would have given the lead Salesforce's owner (why none of them
+won) (table), or
 one JSON document (``--format json``). Exit 0 when every compared lead agrees, 3 when some
 disagree (so a script can gate a switch-over on it), 2 when a file cannot be read.
 """
@@ -35,7 +37,14 @@ from routing.config.models import RoutingConfig
 from routing.salesforce_rules import slugify
 from routing.simulate import SimDecision, SimLead
 
-__all__ = ["OwnerResolver", "Parity", "compare_owners", "owner_column", "run_parity"]
+__all__ = [
+    "OwnerResolver",
+    "Parity",
+    "SalesforceSide",
+    "compare_owners",
+    "owner_column",
+    "run_parity",
+]
 
 DISAGREE_EXIT = 3
 
@@ -105,13 +114,68 @@ def _ours(decision: SimDecision) -> str | None:
     return None  # kept its owner, or unrouted
 
 
+class SalesforceSide:
+    """The other trace of a disagreement: the rules that would give the lead the owner
+    Salesforce gave it, each with its checks on the lead (why it did not win)."""
+
+    def __init__(self, config: RoutingConfig) -> None:
+        from routing.conditions import compile_condition
+        from routing.engine import Router
+
+        self.router = Router(config)
+        self.rules = [
+            (rule.name, compile_condition(rule.when), _owners_of(config, rule.assign))
+            for rule in config.rules
+        ]
+
+    def trace(self, fields: dict[str, Any] | None, owner: str | None) -> list[dict[str, Any]]:
+        if fields is None or owner is None:
+            return []
+        enriched = self.router.enrich(fields)
+        out = []
+        for name, condition, owners in self.rules:
+            if owner not in owners:
+                continue
+            checks = [
+                {
+                    "field": c.field,
+                    "matcher": c.matcher,
+                    "expected": c.expected,
+                    "actual": c.actual,
+                    "passed": c.passed,
+                }
+                for c in condition.explain(enriched)
+            ]
+            out.append({"rule": name, "matched": condition.evaluate(enriched), "checks": checks})
+        return out
+
+
+def _owners_of(config: RoutingConfig, targets: Iterable[Any]) -> set[str]:
+    """Every rep id / ``queue:<id>`` a rule's targets can give a lead."""
+    out: set[str] = set()
+    for target in targets:
+        if target.kind == "rep" and target.id:
+            out.add(target.id)
+        elif target.kind == "queue" and target.id:
+            out.add(f"queue:{target.id}")
+        elif target.kind == "pool" and target.id in config.pools:
+            out.update(m.rep for m in config.pools[target.id].members)
+    return out
+
+
 def compare_owners(
-    pairs: Iterable[tuple[str, SimDecision]], resolver: OwnerResolver, column: str
+    pairs: Iterable[tuple[str, SimDecision]],
+    resolver: OwnerResolver,
+    column: str,
+    fields: list[dict[str, Any]] | None = None,
+    salesforce_side: SalesforceSide | None = None,
 ) -> Parity:
     """Compare each decision with the owner Salesforce gave that lead: ``pairs`` of (the
-    export's owner cell, our decision)."""
+    export's owner cell, our decision); ``fields`` (the leads' fields, in the same order)
+    and ``salesforce_side`` add, for a disagreement, the trace of the rules that would
+    have given Salesforce's owner."""
     parity = Parity(column)
-    for owner, sim in pairs:
+    for n, (owner, sim) in enumerate(pairs):
         if not owner.strip():
             parity.missing.append(sim.lead)
             continue
@@ -132,6 +196,11 @@ def compare_owners(
                 "target": d.target,
                 "reason": d.reason,
                 "trace": d.trace,
+                "salesforce_trace": (
+                    salesforce_side.trace(fields[n] if fields else None, expected)
+                    if salesforce_side is not None
+                    else []
+                ),
             }
         )
     return parity
@@ -155,6 +224,12 @@ def owner_column(path: Path, column: str) -> dict[int, str]:
         if index < len(record.cells):
             out[record.row] = record.cells[index]
     return out
+
+
+def _normalised(lead: SimLead) -> dict[str, Any]:
+    from routing.normalize import normalize_lead
+
+    return dict(lead.fields) if lead.normalized else normalize_lead(lead.fields)
 
 
 def _trace_lines(trace: list[dict[str, Any]]) -> list[str]:
@@ -196,8 +271,13 @@ def print_parity(parity: Parity, out: Any = None) -> None:
             f"{item['ours'] or item['target'] or 'unrouted'} -- {item['reason']}",
             file=out,
         )
+        print("  ours:", file=out)
         for line in _trace_lines(item["trace"]):
             print(f"    {line}", file=out)
+        if item["salesforce_trace"]:
+            print(f"  rules giving {item['salesforce_owner_is']}:", file=out)
+            for line in _trace_lines([{"step": "rule", **r} for r in item["salesforce_trace"]]):
+                print(f"    {line}", file=out)
 
 
 def run_parity(
@@ -222,12 +302,15 @@ def run_parity(
     except CsvFileError as err:
         print(f"cannot read the leads: {err}", file=sys.stderr)
         return 2
-    result = simulate(config, sim_leads, default_time, keep_traces=True)
+    leads = list(sim_leads)  # kept: a disagreement shows what the other rules saw
+    result = simulate(config, leads, default_time, keep_traces=True)
     owners = [cells.get(row, "") for row in rows]
     parity = compare_owners(
         zip(owners, result.decisions, strict=True),
         OwnerResolver(config, owner_map),
         args.compare_owner,
+        fields=[_normalised(lead) for lead in leads],
+        salesforce_side=SalesforceSide(config),
     )
     if args.format == "json":
         print(json.dumps({"parity": parity.to_json()}, indent=2, default=str))

@@ -85,12 +85,26 @@ def test_a_disagreement_is_listed_with_its_trace(cli: CliRunner, tmp_path: Path)
     # A lead we route to a rep: the export now says Salesforce gave it to someone else.
     changed = next(row for row in rows if row["Owner"] != OTHER)
     changed["Owner"] = "someone.else@example.com"
+    # Another, to the UK rep: the other trace shows why the UK rule did not take it.
+    moved = next(
+        row for row in rows if row["Owner"] not in (OTHER, "uk@example.com") and row is not changed
+    )
+    moved["Owner"] = "uk@example.com"
     _write(leads, rows)
     run = cli("simulate", "--config", config, "--leads", leads, "--compare-owner", "owner")
     assert run.code == 3, run.err
-    assert f"{len(rows) - 1} of {len(rows)} lead(s) agree" in run.out
+    assert f"{len(rows) - 2} of {len(rows)} lead(s) agree" in run.out
     assert f"{changed['Id']}: Salesforce 'someone.else@example.com' (none of ours)" in run.out
-    assert "rule '" in run.out  # the trace: each rule tried, with its checks
+    assert "rule '" in run.out  # our trace: each rule tried, with its checks
+    assert f"{moved['Id']}: Salesforce 'uk@example.com' (uk)" in run.out
+    assert "rules giving uk:\n    rule '2: uk@example.com': no match [country in" in run.out
+    doc = cli("simulate", "--config", config, "--leads", leads, "--compare-owner", "Owner",
+              "--format", "json")  # fmt: skip
+    other = next(
+        d for d in json.loads(doc.out)["parity"]["disagreements"] if d["lead"] == moved["Id"]
+    )
+    assert other["salesforce_trace"][0]["rule"] == "2: uk@example.com"
+    assert other["salesforce_trace"][0]["matched"] is False
 
 
 def test_a_missing_column_is_a_clear_error(cli: CliRunner, tmp_path: Path) -> None:
