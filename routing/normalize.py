@@ -248,6 +248,13 @@ def parse_amount(value: Any) -> Any:
     """Numbers like ``"1,000"``, ``"$1.5M"``, ``"20k"`` -> int/float; other values unchanged."""
     if not isinstance(value, str):
         return value
+    if type(value) is not str:  # a str subclass: not a cache key of its own
+        return _parse_amount_text.__wrapped__(value)
+    return _parse_amount_text(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_amount_text(value: str) -> Any:
     m = _AMOUNT_RE.fullmatch(value.strip())
     if m is None:
         return value
@@ -302,7 +309,8 @@ def normalize_lead(raw: Mapping[str, Any]) -> dict[str, Any]:
     lead: dict[str, Any] = {}
     aliased: dict[str, Any] = {}
     for key, value in raw.items():
-        cleaned = _clean(value)
+        # _clean(value), inlined for the strings nearly every value is
+        cleaned = (value.strip() or None) if type(value) is str else _clean(value)
         if cleaned is None or not isinstance(key, str):
             continue
         canonical = _canonical_key(key)
