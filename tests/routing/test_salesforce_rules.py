@@ -421,3 +421,13 @@ def _field_map(tmp_path: Path) -> Path:
     path = tmp_path / "fields.yml"
     path.write_text("Country__r.Name: country_name\nCampaign.Name: campaign\n", encoding="utf-8")
     return path
+
+
+def test_a_bad_field_map_is_a_clear_error(tmp_path: Path) -> None:
+    missing = _cli(tmp_path, XML, "--field-map", str(tmp_path / "nope.yml"))
+    assert missing.returncode == 1 and "error: --field-map:" in missing.stderr
+    listed = tmp_path / "fields.yml"
+    listed.write_text("- Country__r.Name\n", encoding="utf-8")
+    bad = _cli(tmp_path, XML, "--field-map", str(listed))
+    assert bad.returncode == 1 and "error: --field-map:" in bad.stderr
+    assert "Traceback" not in missing.stderr + bad.stderr
