@@ -271,11 +271,14 @@ class _RowReader:
                 if i >= n:
                     break
                 cell = cells[i]
+                if kind == _FIELD:
+                    if cell.strip():  # a blank cell is no value: normalize_lead drops it too
+                        raw[name] = cell
+                        blank = False
+                    continue
                 if blank and cell.strip():
                     blank = False
-                if kind == _FIELD:
-                    raw[name] = cell
-                elif kind == _EXTERNAL_ID:
+                if kind == _EXTERNAL_ID:
                     external_id = external_id or _text(cell)
                 elif kind == _CREATED:
                     created_text = created_text or _text(cell)
@@ -299,12 +302,13 @@ class _RowReader:
             return f"email {email!r} is not an email address", None
         if not (email or salesforce_id or (fields.get("last_name") and fields.get("company"))):
             return "needs an email, a Salesforce id, or a last name and a company", None
-        # _text(v) is not None, for the str cells a CSV has, without a call per cell
-        raw = {
-            k: v
-            for k, v in raw.items()
-            if (v.strip() if isinstance(v, str) else _text(v) is not None)
-        }
+        if self._salesforce:
+            # _text(v) is not None, for the str cells a CSV has, without a call per cell
+            raw = {
+                k: v
+                for k, v in raw.items()
+                if (v.strip() if isinstance(v, str) else _text(v) is not None)
+            }
         # CsvLead(...) without the frozen dataclass's per-field setattr (one per row).
         lead = _new(CsvLead)
         _put(
