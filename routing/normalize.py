@@ -25,10 +25,12 @@ lead is never lost. Rules:
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
 import unicodedata
 from collections.abc import Mapping
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from routing.timezones import lead_timezone
@@ -173,10 +175,86 @@ def _extractor() -> tldextract.TLDExtract:
 @functools.lru_cache(maxsize=4096)
 def _split_host(host: str) -> tuple[str, str]:
     """(registrable domain or "", registrable name) of a URL, host or e-mail domain."""
+    found = _split_plain(host)
+    if found is not None:
+        return found
     ext = _extractor()(host)
     if not ext.domain or not ext.suffix:
         return "", ext.domain.casefold()
     return f"{ext.domain}.{ext.suffix}".casefold(), ext.domain.casefold()
+
+
+# What nearly every e-mail domain and website is: an ASCII host name, perhaps after
+# http(s):// and before a path. Those are split here, on tldextract's own bundled suffix
+# list, exactly as tldextract splits them (tests/routing/test_registrable_domain.py
+# compares the two) without importing it and `requests` (a tenth of a second at start-up);
+# anything else (ports, user info, IP addresses, punycode, other schemes) goes to it.
+_PLAIN_URL = re.compile(
+    r"(?:[Hh][Tt][Tt][Pp][Ss]?://)?(?P<host>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)(?:[/?#].*)?",
+    re.DOTALL,
+)
+_PSL_SUFFIX = re.compile(r"^(?P<suffix>[.*!]*\w[\S]*)", re.UNICODE | re.MULTILINE)
+_PSL_PRIVATE = "// ===BEGIN PRIVATE DOMAINS==="
+_Node = tuple[dict[str, Any], list[bool]]  # (label -> child, [is the end of a suffix])
+
+
+@functools.cache
+def _public_suffixes() -> _Node | None:
+    """The trie tldextract builds from its snapshot (ICANN section, no private domains),
+    or None when the snapshot cannot be read (tldextract then does all the work)."""
+    spec = importlib.util.find_spec("tldextract")
+    if spec is None or spec.origin is None:
+        return None
+    try:
+        text = Path(spec.origin).with_name(".tld_set_snapshot").read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    public = text.partition(_PSL_PRIVATE)[0]
+    root: _Node = ({}, [False])
+    for match in _PSL_SUFFIX.finditer(public):
+        node = root
+        for label in reversed(match.group("suffix").split(".")):
+            child = node[0].get(label)
+            if child is None:
+                child = node[0][label] = ({}, [False])
+            node = child
+        node[1][0] = True
+    return root
+
+
+def _split_plain(host: str) -> tuple[str, str] | None:
+    """:func:`_split_host` of a plain ASCII host name (see above), else None."""
+    match = _PLAIN_URL.fullmatch(host)
+    if match is None:
+        return None
+    labels = match.group("host").split(".")
+    if labels[-1].isdigit() or any(label[:4].lower() == "xn--" for label in labels):
+        return None  # an IP address or punycode: tldextract's own rules
+    trie = _public_suffixes()
+    if trie is None:
+        return None
+    # tldextract's suffix_index, public suffixes only.
+    node = trie
+    suffix_at = at = len(labels)
+    for label in reversed(labels):
+        lowered = label.lower()
+        child = node[0].get(lowered)
+        if child is not None:
+            at -= 1
+            node = child
+            if node[1][0]:
+                suffix_at = at
+            continue
+        if "*" in node[0]:
+            suffix_at = at if "!" + lowered in node[0] else at - 1
+        break
+    if suffix_at == len(labels):
+        return "", labels[-1].casefold()  # no known suffix: the last label is the "domain"
+    domain = labels[suffix_at - 1] if suffix_at > 0 else ""
+    suffix = ".".join(labels[suffix_at:])
+    if not domain or not suffix:
+        return "", domain.casefold()
+    return f"{domain}.{suffix}".casefold(), domain.casefold()
 
 
 def registrable_domain(url_or_host: str) -> str | None:
