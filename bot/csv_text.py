@@ -29,6 +29,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 __all__ = [
     "MAX_CELL",
@@ -484,24 +485,37 @@ def open_csv_table(
     same errors are raised here), records are read and numbered as they are iterated, so
     memory stays flat however long the file is."""
     path = Path(path)
-    plan = _scan(path, cp1252, error)
-    if plan.blank:
-        raise error(f"{path} is empty: expected a header row and {what}")
-    handle = _open(path, error)
-    try:
-        handle.seek(plan.skip)
+    text: TextIO
+    if path.is_file():
+        plan = _scan(path, cp1252, error)
+        if plan.blank:
+            raise error(f"{path} is empty: expected a header row and {what}")
+        encoding, note = plan.encoding, plan.note
+        handle = _open(path, error)
+        try:
+            handle.seek(plan.skip)
+        except BaseException:
+            handle.close()
+            raise
         text = io.TextIOWrapper(handle, encoding=plan.codec, errors=plan.errors, newline="")
-        stream = _records(path, text, plan, error, duplicate_key, what)
+    else:  # a pipe (/dev/stdin), or no file at all: read once, into memory
+        decoded = read_csv_text(path, cp1252=cp1252, error=error)
+        if not decoded.text.strip():
+            raise error(f"{path} is empty: expected a header row and {what}")
+        encoding, note = decoded.encoding, decoded.note
+        text = io.StringIO(decoded.text, newline="")
+    try:
+        stream = _records(path, text, error, duplicate_key, what)
         header_info = next(stream)
     except BaseException:
-        handle.close()
+        text.close()
         raise
     assert isinstance(header_info, tuple)
     delimiter, header, header_line = header_info
     return CsvStream(
         path,
-        plan.encoding,
-        plan.note,
+        encoding,
+        note,
         delimiter,
         header,
         header_line,
@@ -511,8 +525,7 @@ def open_csv_table(
 
 def _records(
     path: Path,
-    text: io.TextIOWrapper,
-    plan: _Plan,
+    text: TextIO,
     error: type[CsvFileError],
     duplicate_key: Callable[[str], str],
     what: str,

@@ -4,8 +4,11 @@ document ``json.dumps(doc, indent=2)`` gives, and ``--trace`` adds each decision
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import threading
+from pathlib import Path
 
 from tests.cli.conftest import EXAMPLE_CONFIG, EXAMPLE_LEADS, REPO, CliRunner
 
@@ -58,3 +61,24 @@ def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
     err = proc.stderr.read().decode()
     proc.wait(timeout=60)
     assert "Traceback" not in err
+
+
+def test_leads_from_a_pipe_read_once(cli: CliRunner, tmp_path: Path) -> None:
+    """A pipe cannot be read twice (the file is checked, then streamed): it is read once."""
+    fifo = tmp_path / "leads.csv"
+    os.mkfifo(fifo)
+    data = EXAMPLE_LEADS.read_bytes()
+
+    def feed() -> None:
+        with fifo.open("wb") as pipe:
+            pipe.write(data)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    piped = cli("simulate", "--config", EXAMPLE_CONFIG, "--leads", fifo, "--format", "json",
+                "--at", AT)  # fmt: skip
+    writer.join(timeout=30)
+    assert piped.code == 0, piped.err
+    plain = json.loads(cli(*ARGS, "--at", AT).out)
+    got = json.loads(piped.out)
+    assert got["decisions"] == plain["decisions"] and len(got["decisions"]) == 25
