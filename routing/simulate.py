@@ -36,6 +36,7 @@ from routing.roster import RepLoad, Roster
 
 __all__ = [
     "Change",
+    "Comparing",
     "Comparison",
     "PoolFairness",
     "SimDecision",
@@ -478,22 +479,39 @@ def compare(after: SimulationResult, before: SimulationResult) -> Comparison:
     """
     if len(after.decisions) != len(before.decisions):
         raise ValueError("the two simulations cover different leads")
-    changes = [
-        Change(i, new.lead, old, new)
-        for i, (old, new) in enumerate(zip(before.decisions, after.decisions, strict=True))
-        if old.owner != new.owner or old.decision.rule != new.decision.rule
-    ]
-    old_counts = _owner_counts(before.decisions)
-    new_counts = _owner_counts(after.decisions)
-    keys = list(dict.fromkeys([*before.per_rep, *after.per_rep, *old_counts, *new_counts]))
-    shift = {key: (old_counts[key], new_counts[key]) for key in keys}
-    before_summary = before.summary_json()
-    del before_summary["fairness"]
-    return Comparison(changes, shift, before_summary)
+    comparing = Comparing()
+    for old, new in zip(before.decisions, after.decisions, strict=True):
+        comparing.add(old, new)
+    return comparing.result(after, before)
 
 
-def _owner_counts(decisions: Sequence[SimDecision]) -> Counter[str]:
-    return Counter(d.owner or "unrouted" for d in decisions)
+class Comparing:
+    """:func:`compare`, one lead at a time: only the leads that change are kept, so two
+    runs over a file of any length compare in flat memory."""
+
+    def __init__(self) -> None:
+        self._changes: list[Change] = []
+        self._old: Counter[str] = Counter()
+        self._new: Counter[str] = Counter()
+        self._index = 0
+
+    def add(self, before: SimDecision, after: SimDecision) -> None:
+        """The next lead as ``before`` and ``after`` routed it."""
+        if before.owner != after.owner or before.decision.rule != after.decision.rule:
+            self._changes.append(Change(self._index, after.lead, before, after))
+        self._old[before.owner or "unrouted"] += 1
+        self._new[after.owner or "unrouted"] += 1
+        self._index += 1
+
+    def result(self, after: SimulationResult, before: SimulationResult) -> Comparison:
+        """The comparison; ``after`` and ``before`` are the runs' results (their summaries
+        are read, not their decisions)."""
+        old_counts, new_counts = self._old, self._new
+        keys = list(dict.fromkeys([*before.per_rep, *after.per_rep, *old_counts, *new_counts]))
+        shift = {key: (old_counts[key], new_counts[key]) for key in keys}
+        before_summary = before.summary_json()
+        del before_summary["fairness"]
+        return Comparison(self._changes, shift, before_summary)
 
 
 def gini(values: Sequence[float]) -> float:

@@ -7,11 +7,12 @@ Exit 0 on success (bad rows are reported and skipped), 1 when a config has error
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
 import textwrap
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii
 from pathlib import Path
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from routing.config.models import RoutingConfig
     from routing.matching import MatchIndex
     from routing.simulate import (
+        Comparing,
         Comparison,
         SimDecision,
         SimLead,
@@ -165,7 +167,7 @@ def _load(path: Path) -> RoutingConfig | None:
 def handle(args: argparse.Namespace) -> int:
     from bot.crm_csv import CrmCsvError
     from bot.leads_csv import CsvError, LeadsStream
-    from routing.simulate import Simulation, compare, simulate
+    from routing.simulate import Comparing, Simulation, compare, simulate
 
     config_path = args.config or Path(os.environ.get("LEADROUTER_CONFIG", "routing.yml"))
     config = _load(config_path)
@@ -197,13 +199,45 @@ def handle(args: argparse.Namespace) -> int:
         _report_rows(leads_file)
         sims = _sim_leads(rows, use_created, matcher, config)
         return run_parity(config, args, [r.row for r in rows], sims, default_time)
-    if args.format == "json" and old is None:
-        # One lead at a time from the file to stdout: memory stays flat on any file.
+    same_rows = old is None or old.salesforce.fields == config.salesforce.fields
+    if args.format == "json" and same_rows:
+        # One lead at a time from the file to stdout: memory stays flat on any file (with
+        # --against, both configs route each lead in turn; only changes are kept).
         run = Simulation(config, default_time, keep_traces=args.trace)
-        decisions = map(run.route, _sim_leads(leads_file, use_created, matcher, config))
+        stream_rows: Iterator[CsvLead] = iter(leads_file)
+        decisions: Iterable[SimDecision]
+        finish: Callable[[dict[str, Any]], None] | None = None
+        if old is None:
+            decisions = map(run.route, _sim_leads(stream_rows, use_created, matcher, config))
+        else:
+            before_run = Simulation(old, default_time, keep_traces=False)
+            comparing = Comparing()
+            after_rows, before_rows = itertools.tee(stream_rows)
+            decisions = _both(
+                run,
+                before_run,
+                comparing,
+                _sim_leads(after_rows, use_created, matcher, config),
+                _sim_leads(before_rows, use_created, matcher, old),
+            )
+
+            def add_comparison(summary: dict[str, Any]) -> None:
+                comparison = comparing.result(run.result(), before_run.result())
+                summary.update(comparison.to_json())
+                summary["against"] = {"config": str(args.against), **comparison.before_summary}
+
+            finish = add_comparison
+
         try:
             _stream_json(
-                sys.stdout, decisions, run, leads_file, default_time, config_path, trace=args.trace
+                sys.stdout,
+                decisions,
+                run,
+                leads_file,
+                default_time,
+                config_path,
+                trace=args.trace,
+                finish=finish,
             )
             sys.stdout.flush()
         except BrokenPipeError:  # `| head`: the reader left; no traceback for that
@@ -244,6 +278,20 @@ def handle(args: argparse.Namespace) -> int:
     else:
         _tables(result, comparison, leads_file, default_time, config_path, args.against)
     return 0
+
+
+def _both(
+    run: Simulation,
+    before_run: Simulation,
+    comparing: Comparing,
+    after: Iterable[SimLead],
+    before: Iterable[SimLead],
+) -> Iterator[SimDecision]:
+    """Each lead routed by both configs in turn: the new decision, the pair compared."""
+    for new_lead, old_lead in zip(after, before, strict=True):
+        new = run.route(new_lead)
+        comparing.add(before_run.route(old_lead), new)
+        yield new
 
 
 def _report_rows(leads_file: LeadsStream) -> None:
@@ -313,9 +361,10 @@ def _stream_json(
     config_path: Path,
     *,
     trace: bool = False,
+    finish: Callable[[dict[str, Any]], None] | None = None,
 ) -> None:
     """The document :func:`_json` makes, byte for byte, written as the leads are routed:
-    each decision when it is made, the summary at the end."""
+    each decision when it is made, the summary at the end (``finish`` adds to it)."""
     write = out.write
     write('{\n  "decisions": [')
     batch: list[str] = []
@@ -332,6 +381,8 @@ def _stream_json(
     summary = run.result().summary_json()
     summary["input"] = _input(leads_file, default_time, config_path)
     summary["bad_rows"] = [bad.to_json() for bad in leads_file.bad_rows]
+    if finish is not None:
+        finish(summary)
     tail = json.dumps({"summary": summary}, indent=2, default=str)
     write(",\n" + tail[2:] + "\n")
 

@@ -82,3 +82,32 @@ def test_leads_from_a_pipe_read_once(cli: CliRunner, tmp_path: Path) -> None:
     plain = json.loads(cli(*ARGS, "--at", AT).out)
     got = json.loads(piped.out)
     assert got["decisions"] == plain["decisions"] and len(got["decisions"]) == 25
+
+
+def test_against_streamed_is_compare_of_both_runs(cli: CliRunner, tmp_path: Path) -> None:
+    """--against with --format json routes each lead by both configs in turn and keeps only
+    the changes: the same changes and shift as compare() of the two whole runs."""
+    from datetime import datetime
+
+    from bot.leads_csv import read_leads_csv
+    from routing.config.loader import load_config
+    from routing.simulate import compare, simulate
+
+    candidate = tmp_path / "candidate.yml"
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    candidate.write_text(text.replace("caps: {hour: 4, day: 15}", "caps: {hour: 2, day: 5}"))
+    leads = REPO / "tests" / "data" / "simulate_golden" / "example-leads.csv"
+    run = cli("simulate", "--config", candidate, "--against", EXAMPLE_CONFIG, "--leads", leads,
+              "--format", "json", "--at", AT)  # fmt: skip
+    assert run.code == 0, run.err
+    summary = json.loads(run.out)["summary"]
+
+    at = datetime.fromisoformat(AT.replace("Z", "+00:00"))
+    new, old = load_config(candidate), load_config(EXAMPLE_CONFIG)
+    rows = read_leads_csv(leads, field_map=new.salesforce.fields).leads
+    after = simulate(new, [r.sim_lead() for r in rows], at)
+    before = simulate(old, [r.sim_lead() for r in rows], at)
+    expected = json.loads(json.dumps(compare(after, before).to_json()))
+    assert expected["changes"], "the candidate should change some leads"
+    assert summary["changes"] == expected["changes"]
+    assert summary["distribution_shift"] == expected["distribution_shift"]
