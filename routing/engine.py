@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from routing.conditions import Condition, compile_condition
+from routing.conditions.dates import ROUTING_TIME
 from routing.conditions.traced import Traced, compile_traced
 from routing.config.models import PoolMember, RoutingConfig, Rule, SlaPolicy, Target
 from routing.decision import Decision, make_decision
@@ -46,6 +48,10 @@ class Router:
         self.config = config
         self.version = config.version
         conditions = [compile_condition(rule.when) for rule in config.rules]
+        # Date matchers read the routing time in the org's zone (routing.conditions.dates).
+        self._date_zone = (
+            ZoneInfo(config.timezone) if any(c.reads_dates for c in conditions) else None
+        )
         # Per rule: the rule and its condition compiled to return (matched, trace entry).
         self._rules: list[tuple[Rule, Traced]] = [
             (rule, compile_traced(condition, rule.name))
@@ -121,6 +127,8 @@ class Router:
         trace lists each of them with its checks, and one ``index`` entry (first) counts
         the rules before the decision that were skipped because they cannot match.
         """
+        if self._date_zone is not None:
+            fields = {**fields, ROUTING_TIME: now.astimezone(self._date_zone)}
         summary: dict[str, Any] = {"step": "index"}
         trace: Trace = [summary]
         evaluated = 0

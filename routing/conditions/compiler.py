@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from routing.conditions.dates import DATE_MATCHERS, ROUTING_TIME, DateTest, build_date_test
 from routing.conditions.errors import CheckResult, ConditionError, PathItem
 from routing.conditions.literal import build_literal_test
 from routing.conditions.matchers import CODE_FIELDS, build_test
@@ -132,6 +133,28 @@ class _Leaf(_Node):
         return f"{f} {_SYMBOLS[m]} {_show(arg)}"
 
 
+class _DateLeaf(_Leaf):
+    """A date matcher (``on``, ``before``...): reads the field and the routing time."""
+
+    __slots__ = ("date_test",)
+
+    def __init__(self, field: str, matcher: str, expected: Any, test: DateTest) -> None:
+        super().__init__(field, matcher, expected, lambda value: test.at(value, None), True)
+        self.date_test = test
+
+    def check(self, fields: Fields) -> bool:
+        value = fields.get(self.field)
+        if is_missing(value):
+            return False
+        now = fields.get(ROUTING_TIME)
+        if isinstance(value, list | tuple | set | frozenset):
+            return any(self.date_test.at(item, now) for item in value if not is_missing(item))
+        return self.date_test.at(value, now)
+
+    def _describe(self) -> str:
+        return f"{self.field} {self.matcher.replace('_', ' ')} {_show(self.expected)}"
+
+
 class _Always(_Node):
     __slots__ = ()
 
@@ -252,6 +275,10 @@ def _compile_field(
         for name, arg in spec.items():
             if not isinstance(name, str):
                 raise ConditionError((*path, str(name)), f"unknown matcher {name!r}")
+            if name in DATE_MATCHERS:  # dates are never normalised: the same everywhere
+                date_test = build_date_test(name, arg, (*path, name))
+                leaves.append(_DateLeaf(field, name, arg, date_test))
+                continue
             test = build(field, name, arg, (*path, name))
             leaves.append(_Leaf(field, name, arg, test, literal))
         return leaves
@@ -274,6 +301,11 @@ class Condition:
         self.evaluate: Callable[[Fields], bool] = root.check
         #: The field names this condition reads.
         self.fields: frozenset[str] = frozenset(leaf.field for leaf in root.leaves())
+
+    @property
+    def reads_dates(self) -> bool:
+        """True when a date matcher needs the routing time (see :data:`ROUTING_TIME`)."""
+        return any(isinstance(leaf, _DateLeaf) for leaf in self._root.leaves())
 
     @property
     def always(self) -> bool:
