@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from routing.conditions import Condition, compile_condition
-from routing.conditions.dates import ROUTING_TIME
+from routing.conditions.dates import ROUTING_TIME, routing_time
 from routing.conditions.traced import Traced, compile_traced
 from routing.config.models import PoolMember, RoutingConfig, Rule, SlaPolicy, Target
 from routing.decision import Decision, make_decision
@@ -128,7 +128,7 @@ class Router:
         the rules before the decision that were skipped because they cannot match.
         """
         if self._date_zone is not None:
-            fields = {**fields, ROUTING_TIME: now.astimezone(self._date_zone)}
+            fields = {**fields, ROUTING_TIME: routing_time(now, self._date_zone)}
         summary: dict[str, Any] = {"step": "index"}
         trace: Trace = [summary]
         evaluated = 0

@@ -35,7 +35,14 @@ from typing import Any
 
 from routing.conditions.errors import ConditionError, PathItem
 
-__all__ = ["DATE_MATCHERS", "RELATIVE_DATE_RE", "ROUTING_TIME", "DateTest", "build_date_test"]
+__all__ = [
+    "DATE_MATCHERS",
+    "RELATIVE_DATE_RE",
+    "ROUTING_TIME",
+    "DateTest",
+    "build_date_test",
+    "routing_time",
+]
 
 #: The key under which the engine passes the routing time (in the org's zone) to conditions.
 ROUTING_TIME = "$routing_time"
@@ -53,6 +60,11 @@ _DATE_TIME = re.compile(
 )
 
 Range = tuple[date, date]
+
+
+def routing_time(now: datetime, zone: tzinfo) -> datetime:
+    """``now`` in the org's zone; a naive ``now`` is UTC (never the machine's local time)."""
+    return (now if now.tzinfo is not None else now.replace(tzinfo=UTC)).astimezone(zone)
 
 
 def _month(day: date, shift: int) -> Range:

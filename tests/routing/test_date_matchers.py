@@ -123,3 +123,7 @@ rules:
     later = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
     assert ny.route(noon, Roster(), later).rule == "rest"
     assert ny.route({}, Roster(), NOW).rule == "rest"  # no creation time: a blank date
+    # A naive routing time is UTC, whatever the machine's zone.
+    naive = datetime(2026, 12, 1, 2, 30)
+    assert ny.route(noon, Roster(), naive).rule == "today"
+    assert utc.route(six, Roster(), naive).rule == "today"
