@@ -27,20 +27,38 @@ Sources and the semantics taken from them:
   fields are blanks: a comparison with one is false (and ``NOT`` of it true: the documented
   two-valued reading the import also documents).
 
+* Dates (SOQL "Date Formats and Date Literals"; Help, "Relative Date Filter Reference"):
+  a date field holds a day (``YYYY-MM-DD``), a date-time field an instant (stored in UTC,
+  ``2026-12-05T10:00:00.000+0000``). A date literal is a range of time that starts at
+  00:00:00 of its first day, in the time zone of the user (here: the org's zone), and lasts
+  whole days: ``TODAY``/``YESTERDAY``/``TOMORROW`` 24 hours, ``LAST_N_DAYS:n`` today and the
+  n days before it (``LAST_N_DAYS:1`` = yesterday and today; ``LAST_90_DAYS`` = n 90),
+  ``N_DAYS_AGO:n`` the day n days ago, ``THIS/LAST/NEXT_MONTH`` and ``_YEAR`` all their
+  days. ``=`` is within the range, ``<`` before its start, ``>`` after its end (``<=`` /
+  ``>=``: not after / not before). A fixed date in assignment-rule metadata is written in
+  the saving user's locale: month/day/year (US English) or ISO. On a date-time field a
+  fixed date is that day's range, like ``TODAY``. A blank date satisfies nothing but
+  ``not equal to`` (as for other fields). A custom field compared with dates (every value a
+  date or a date literal) is a date field.
+
 Text values are trimmed (Salesforce stores text fields trimmed).
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
 NS = "{http://soap.sforce.com/2006/04/metadata}"
 NUMBER_FIELDS = {"NumberOfEmployees", "AnnualRevenue"}
 CHECKBOX_FIELDS = {"HasOptedOutOfEmail", "HasOptedOutOfFax", "DoNotCall", "IsConverted"}
+DATE_FIELDS = {"CreatedDate", "LastModifiedDate", "ConvertedDate", "LastActivityDate"}
 # Lookup -> the column holding the related record's name.
 LOOKUP_NAMES = {
     "RecordTypeId": "RecordType.Name",
@@ -152,9 +170,108 @@ _ORDER = {
 }
 
 
-def item_holds(item: Item, record: dict[str, Any]) -> bool:
+_LITERAL = re.compile(
+    r"(TODAY|YESTERDAY|TOMORROW|LAST_90_DAYS|(THIS|LAST|NEXT)_(MONTH|YEAR)"
+    r"|LAST_N_DAYS:(\d+)|N_DAYS_AGO:(\d+))"
+)
+
+
+def _fixed_day(text: str) -> date | None:
+    for parse in (date.fromisoformat, lambda t: datetime.strptime(t, "%m/%d/%Y").date()):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    return None
+
+
+def is_date_item(item: Item) -> bool:
+    if item.field in DATE_FIELDS:
+        return True
+    if not item.field.endswith("__c") or item.value is None or not item.value.strip():
+        return False
+    values = csv_values(item.value)
+    return bool(values) and all(
+        _LITERAL.fullmatch(v.upper()) or _fixed_day(v) is not None for v in values
+    )
+
+
+def day_range(text: str, today: date) -> tuple[date, date]:
+    """First and last day of a date literal or a fixed date, on ``today``."""
+    literal = text.strip().upper()
+    m = _LITERAL.fullmatch(literal)
+    if m is None:
+        fixed = _fixed_day(text.strip())
+        if fixed is None:
+            raise ValueError(f"not a date: {text!r}")
+        return fixed, fixed
+    if literal in ("TODAY", "YESTERDAY", "TOMORROW"):
+        day = today + timedelta(days={"TODAY": 0, "YESTERDAY": -1, "TOMORROW": 1}[literal])
+        return day, day
+    if literal == "LAST_90_DAYS" or m[4]:
+        n = 90 if literal == "LAST_90_DAYS" else int(m[4])
+        return today - timedelta(days=n), today
+    if m[5]:
+        day = today - timedelta(days=int(m[5]))
+        return day, day
+    step = {"THIS": 0, "LAST": -1, "NEXT": 1}[m[2]]
+    if m[3] == "YEAR":
+        return date(today.year + step, 1, 1), date(today.year + step, 12, 31)
+    month = today.month + step
+    year = today.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _date_item_holds(item: Item, actual: Any, now: datetime | None, tz: str) -> bool:
+    op, value = item.operation, item.value
+    assert value is not None
+    if now is None:
+        raise ValueError("date criteria need the routing time")
+    zone = ZoneInfo(tz)
+    today = now.astimezone(zone).date()
+
+    def within(text: str, compare: str) -> bool:
+        first, last = day_range(text, today)
+        raw = str(actual).strip()
+        if "T" in raw:  # a date-time: an instant against the range's instants
+            instant = datetime.fromisoformat(raw)
+            start = datetime.combine(first, time(0), tzinfo=zone)
+            end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
+            return {
+                "=": start <= instant < end,
+                "<": instant < start,
+                ">": instant >= end,
+                "<=": instant < end,
+                ">=": instant >= start,
+            }[compare]
+        day = date.fromisoformat(raw)
+        return {
+            "=": first <= day <= last,
+            "<": day < first,
+            ">": day > last,
+            "<=": day <= last,
+            ">=": day >= first,
+        }[compare]
+
+    values = csv_values(value)
+    if _blank(actual):
+        return op == "notEqual"
+    if op in ("equals", "notEqual"):
+        hit = any(within(v, "=") for v in values)
+        return hit if op == "equals" else not hit
+    symbol = {"lessThan": "<", "greaterThan": ">", "lessOrEqual": "<=", "greaterOrEqual": ">="}
+    assert len(values) == 1, value
+    return within(values[0], symbol[op])
+
+
+def item_holds(
+    item: Item, record: dict[str, Any], now: datetime | None = None, tz: str = "UTC"
+) -> bool:
     actual = record.get(item.field)
     op, value = item.operation, item.value
+    if value is not None and is_date_item(item):
+        return _date_item_holds(item, actual, now, tz)
     if value is None:
         if op == "equals":
             return _blank(actual)
@@ -362,23 +479,32 @@ def formula_holds(formula: str, record: dict[str, Any]) -> bool:
 # -- entries -------------------------------------------------------------------------------
 
 
-def entry_holds(entry: Entry, record: dict[str, Any]) -> bool:
+def entry_holds(
+    entry: Entry, record: dict[str, Any], now: datetime | None = None, tz: str = "UTC"
+) -> bool:
     if entry.formula:
         return formula_holds(entry.formula, record)
     if not entry.items:
         return True
-    results = [item_holds(item, record) for item in entry.items]
+    results = [item_holds(item, record, now, tz) for item in entry.items]
     if entry.logic:
         return _logic(entry.logic, results)
     return all(results)
 
 
-def first_match(entries: list[Entry], record: dict[str, Any], skip: set[int]) -> int | None:
+def first_match(
+    entries: list[Entry],
+    record: dict[str, Any],
+    skip: set[int],
+    now: datetime | None = None,
+    tz: str = "UTC",
+) -> int | None:
     """The index of the entry Salesforce applies (a keep-owner entry included), skipping
-    the entries in ``skip``; None when none holds."""
+    the entries in ``skip``; None when none holds. ``now`` (the time the rule runs) and
+    ``tz`` (the org's time zone) place date literals."""
     for entry in entries:
         if entry.index in skip:
             continue
-        if entry_holds(entry, record):
+        if entry_holds(entry, record, now, tz):
             return entry.index
     return None

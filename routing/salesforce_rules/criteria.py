@@ -22,7 +22,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from routing.salesforce_rules.fields import DATE_FIELDS, FieldRef, Untranslatable, resolve_field
+from routing.salesforce_rules.dates import date_condition, is_date_item
+from routing.salesforce_rules.fields import FieldRef, Untranslatable, resolve_field
 from routing.salesforce_rules.metadata import CriteriaItem
 from routing.salesforce_rules.values import number, split_list
 
@@ -39,10 +40,6 @@ ORDER_OPS = {"lessThan": "lt", "greaterThan": "gt", "lessOrEqual": "lte", "great
 OPERATIONS = frozenset(
     {"equals", "notEqual", "contains", "notContain", "startsWith", "includes", "excludes", "within"}
     | set(ORDER_OPS)
-)
-_DATE_LITERAL_RE = re.compile(
-    r"(?i)(TODAY|YESTERDAY|TOMORROW|(LAST|THIS|NEXT)_(WEEK|MONTH|QUARTER|YEAR|FISCAL_\w+|90_DAYS)"
-    r"|(LAST|NEXT)_N_\w+:\d+|N_\w+_AGO:\d+|\d{4}-\d{2}-\d{2}.*|\d{1,2}/\d{1,2}/\d{2,4}.*)"
 )
 # An amount with its currency ("USD 30,000", "$5,000"): only currency fields hold those.
 _CURRENCY_RE = re.compile(r'\s*"?\s*(?:[A-Z]{3}\s+|[$€£¥]\s*)[\d,]+(?:\.\d+)?\s*"?\s*')
@@ -91,12 +88,8 @@ def _common(item: CriteriaItem, ref: FieldRef) -> dict[str, Any] | None:
         raise Untranslatable(f"unknown operation {op!r} on {item.field}")
     if op == "within":
         raise Untranslatable(f"{item.field} within (a geolocation distance) has no equivalent")
-    column = item.field.strip().removeprefix("Lead.")
-    if column in DATE_FIELDS or (raw is not None and _DATE_LITERAL_RE.fullmatch(raw.strip())):
-        raise Untranslatable(
-            f"{item.field} {op} {raw or '<blank>'}: date criteria need the clock; "
-            "rules here read lead fields only"
-        )
+    if is_date_item(item, ref):
+        return date_condition(item, ref)
     key = ref.key
     if raw is None or not raw.strip():
         if op == "equals":

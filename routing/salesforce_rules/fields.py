@@ -49,7 +49,7 @@ AS_WRITTEN_COPIES = frozenset({"CountryCode", "StateCode", "Phone"})
 _KEYS: dict[str, str] = {
     k: v
     for k, v in SALESFORCE_LEAD_FIELDS.items()
-    if k not in ("Id", "OwnerId", "CreatedDate", *AS_WRITTEN_COPIES)
+    if k not in ("Id", "OwnerId", *AS_WRITTEN_COPIES)
 }
 _NUMBERS = frozenset({"NumberOfEmployees", "AnnualRevenue"})
 _CHECKBOXES = frozenset(

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -92,7 +93,28 @@ def _formula_pools(formula: str) -> dict[str, list[str]]:
     return pools
 
 
-def _pools(entries: list[sf_reference.Entry]) -> dict[str, list[Any]]:
+def _date_values(item: sf_reference.Item, now: datetime, tz: str) -> list[str]:
+    """Days around each bound of a date criterion (the day before its first day, its first
+    and last day, the day after), as dates and as date-times at local midnight and 23:59:59,
+    written as Salesforce's API writes them (UTC, ``+0000``)."""
+    assert item.value is not None
+    zone = ZoneInfo(tz)
+    today = now.astimezone(zone).date()
+    out: list[str] = []
+    for text in sf_reference.csv_values(item.value):
+        first, last = sf_reference.day_range(text, today)
+        days: list[date] = [first - timedelta(days=1), first, last, last + timedelta(days=1)]
+        for day in days:
+            out.append(day.isoformat())
+            for clock in (time(0), time(23, 59, 59)):
+                instant = datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
+                out.append(instant.strftime("%Y-%m-%dT%H:%M:%S.000+0000"))
+    return out
+
+
+def _pools(
+    entries: list[sf_reference.Entry], now: datetime = NOW, tz: str = "UTC"
+) -> dict[str, list[Any]]:
     pools: dict[str, list[Any]] = {}
     for entry in entries:
         if entry.formula:
@@ -104,7 +126,10 @@ def _pools(entries: list[sf_reference.Entry]) -> dict[str, list[Any]]:
             pool += SPELLINGS.get(item.field, [])
             value = item.value
             if value is None:
-                pool += ["x"]
+                pool += ["x"] if item.field not in sf_reference.DATE_FIELDS else []
+                continue
+            if sf_reference.is_date_item(item):
+                pool += _date_values(item, now, tz)
                 continue
             if (
                 value.strip().lower() in ("true", "false")
@@ -138,9 +163,15 @@ def _pools(entries: list[sf_reference.Entry]) -> dict[str, list[Any]]:
     return pools
 
 
-def _leads(entries: list[sf_reference.Entry], count: int, seed: int) -> list[dict[str, Any]]:
+def _leads(
+    entries: list[sf_reference.Entry],
+    count: int,
+    seed: int,
+    now: datetime = NOW,
+    tz: str = "UTC",
+) -> list[dict[str, Any]]:
     rng = random.Random(seed)
-    pools = _pools(entries)
+    pools = _pools(entries, now, tz)
     leads = []
     for _ in range(count):
         record: dict[str, Any] = {"LastName": "Lead", "Company": "Co"}
@@ -160,9 +191,16 @@ def _engine_fields(record: dict[str, Any], result: ImportResult, field_map: dict
 
 
 def compare(
-    text: str, rule: str, seed: int, count: int = 2000, field_map: dict[str, str] | None = None
+    text: str,
+    rule: str,
+    seed: int,
+    count: int = 2000,
+    field_map: dict[str, str] | None = None,
+    now: datetime = NOW,
+    tz: str | None = None,
 ) -> tuple[int, int]:
-    """(leads compared, entries covered); asserts 100 % agreement."""
+    """(leads compared, entries covered); asserts 100 % agreement. Routed at ``now``; ``tz``
+    is routing.yml's ``timezone`` (the org's), UTC when None."""
     field_map = field_map or {}
     result = import_rules(text, rule_name=rule, field_map=field_map)
     reference = sf_reference.load(text)[rule]
@@ -170,14 +208,14 @@ def compare(
     compared = [e for e in reference if e.index not in untranslated]
     if not compared:
         pytest.skip(f"{len(untranslated)} entries, none translated")
-    router = Router(parse_config(result.yaml))
+    router = Router(parse_config(f"timezone: {tz}\n{result.yaml}" if tz else result.yaml))
     names = {e.rule_name: e.entry.index for e in result.entries if e.rule is not None}
     hits: dict[int | None, int] = {}
     disagreements = []
-    leads = _leads(compared, count, seed)
+    leads = _leads(compared, count, seed, now, tz or "UTC")
     for record in leads:
-        expected = sf_reference.first_match(reference, record, skip=untranslated)
-        decision = router.route(_engine_fields(record, result, field_map), Roster(), NOW)
+        expected = sf_reference.first_match(reference, record, untranslated, now, tz or "UTC")
+        decision = router.route(_engine_fields(record, result, field_map), Roster(), now)
         got = names[decision.rule] if decision.rule is not None else None
         if got != expected:
             disagreements.append((sorted(record.items()), expected, got, decision.reason))
@@ -238,15 +276,69 @@ def test_the_reference_reads_the_cases_the_issue_names() -> None:
     assert first({"Products__c": "Legacy", "Is_Partner__c": "true"}) is None
 
 
+# Routing times for the date file: UTC; New York, where 02:30 UTC on 1 December is still
+# 30 November (another day, month and "today" than in UTC); Tokyo, a day ahead of UTC at
+# 20:00 UTC on 31 December (another year); and a time exactly at local midnight.
+DATE_CLOCKS = [
+    (datetime(2026, 12, 5, 15, 0, tzinfo=UTC), None),
+    (datetime(2026, 12, 1, 2, 30, tzinfo=UTC), "America/New_York"),
+    (datetime(2026, 12, 31, 20, 0, tzinfo=UTC), "Asia/Tokyo"),
+    (datetime(2026, 3, 1, 5, 0, tzinfo=UTC), "America/New_York"),
+]
+
+
+@pytest.mark.parametrize(("now", "tz"), DATE_CLOCKS, ids=lambda v: str(v))
+def test_date_criteria_route_as_salesforce_would(now: datetime, tz: str | None) -> None:
+    text = (HAND_DIR / "dates.assignmentRules-meta.xml").read_text(encoding="utf-8")
+    result = import_rules(text)
+    assert result.skipped == 0, result.warnings  # every date criterion here translates
+    leads, covered = compare(text, "Dates", seed=31, count=6000, now=now, tz=tz)
+    assert leads == 6000 and covered >= 10
+
+
+def test_the_reference_reads_dates_as_documented() -> None:
+    """The reference on its own, at 02:30 UTC on 1 December, 30 November in New York."""
+    text = (HAND_DIR / "dates.assignmentRules-meta.xml").read_text(encoding="utf-8")
+    entries = sf_reference.load(text)["Dates"]
+    now, ny = datetime(2026, 12, 1, 2, 30, tzinfo=UTC), "America/New_York"
+
+    def first(record: dict[str, Any], tz: str = ny) -> int | None:
+        return sf_reference.first_match(entries, {"Status": "x", **record}, set(), now, tz)
+
+    web = {"LeadSource": "Web"}
+    # Created at 04:59:59 UTC on 1 December = 23:59:59 on 30 November in New York: today.
+    assert first({**web, "CreatedDate": "2026-12-01T04:59:59.000+0000"}) == 1
+    assert first({**web, "CreatedDate": "2026-12-01T05:00:00.000+0000"}) != 1  # tomorrow
+    assert first({**web, "CreatedDate": "2026-12-01T04:59:59.000+0000"}, "UTC") == 1
+    assert first({**web, "CreatedDate": "2026-11-30T12:00:00.000+0000"}, "UTC") == 2
+    assert first({"CreatedDate": "2026-11-27T05:00:00.000+0000"}) == 2  # N_DAYS_AGO:3
+    # LAST_N_DAYS:7 starts seven days before today: 23 November in New York.
+    hot = {"Rating": "Hot", "CreatedDate": "2026-11-23T05:00:00.000+0000"}
+    assert first(hot) == 3
+    assert first({**hot, "CreatedDate": "2026-11-23T04:59:59.000+0000"}) != 3
+    # THIS_MONTH is November in New York, December in UTC.
+    assert first({"LastActivityDate": "2026-10-31"}) == 4
+    assert first({"LastActivityDate": "2026-11-01"}) != 4
+    assert first({"LastActivityDate": "2026-11-30"}, "UTC") == 4
+    assert first({"ConvertedDate": "2024-01-31"}) == 5
+    assert first({"ConvertedDate": "2024-02-29"}) == 5
+    assert first({"Status": "Open"}) == 6  # a blank date is "not equal to" THIS_YEAR
+    assert first({"Status": "Open", "CreatedDate": "2026-06-01T12:00:00.000+0000"}) != 6
+    assert first({"Renewal_Date__c": "2026-12-16"}) == 7
+    assert first({"Renewal_Date__c": "2026-12-15"}) != 7
+
+
 @needs_shared
-def test_only_clock_bound_entries_stay_untranslated_on_the_real_files() -> None:
-    """With the field map, what the real files still cannot express needs the clock
-    (``CreatedDate equals TODAY``); everything else translates."""
+def test_every_entry_of_the_real_files_translates_with_the_field_map() -> None:
+    """With the field map every entry of the real files translates, the two comparing
+    ``CreatedDate`` with ``TODAY`` included."""
     shared.require()
-    reasons = []
+    reasons, dated = [], 0
     for path in REAL_FILES:
         text = path.read_text(encoding="utf-8")
         for rule in _rule_names(path):
             result = import_rules(text, rule_name=rule, field_map=REAL_FIELD_MAP)
             reasons += [w for e in result.entries if not e.translated for w in e.warnings]
-    assert reasons and all("date criteria need the clock" in r for r in reasons), reasons
+            dated += result.yaml.count("salesforce_created_at: {on_date: TODAY}")
+    assert not reasons, reasons
+    assert dated == 2

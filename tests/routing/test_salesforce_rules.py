@@ -221,7 +221,13 @@ def test_cross_object_fields_need_the_field_map() -> None:
         CriteriaItem("Lead.Title", "like", "VP"),
         CriteriaItem("User.ProfileId", "equals", "System Administrator"),  # the running user
         CriteriaItem("", "equals", "X"),
-        CriteriaItem("Lead.CreatedDate", "equals", "TODAY"),
+        CriteriaItem("Lead.CreatedDate", "equals", "THIS_WEEK"),  # the week's start: locale
+        CriteriaItem("Lead.CreatedDate", "equals", "NEXT_N_DAYS:3"),
+        CriteriaItem("Lead.CreatedDate", "equals", "31/1/2024"),  # day first: not month/day
+        CriteriaItem("Lead.CreatedDate", "equals", "2024-01-31T10:00:00Z"),  # an instant
+        CriteriaItem("Lead.CreatedDate", "contains", "2024"),
+        CriteriaItem("Lead.CreatedDate", "lessThan", "TODAY,YESTERDAY"),
+        CriteriaItem("Lead.Due__c", "equals", "LAST_N_WEEKS:2"),
         CriteriaItem("Lead.Geo__c", "within", "1"),
     ],
 )
@@ -431,3 +437,45 @@ def test_a_bad_field_map_is_a_clear_error(tmp_path: Path) -> None:
     bad = _cli(tmp_path, XML, "--field-map", str(listed))
     assert bad.returncode == 1 and "error: --field-map:" in bad.stderr
     assert "Traceback" not in missing.stderr + bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("item", "condition"),
+    [
+        (
+            CriteriaItem("Lead.CreatedDate", "equals", "TODAY"),
+            {"salesforce_created_at": {"on_date": "TODAY"}},
+        ),
+        (
+            CriteriaItem("Lead.CreatedDate", "equals", "1/31/2024, 2024-02-29"),
+            {
+                "any": [
+                    {"salesforce_created_at": {"on_date": "2024-01-31"}},
+                    {"salesforce_created_at": {"on_date": "2024-02-29"}},
+                ]
+            },
+        ),
+        (
+            CriteriaItem("Lead.LastActivityDate", "notEqual", "last_n_days:30"),
+            {"not": {"last_activity_date": {"on_date": "LAST_N_DAYS:30"}}},
+        ),
+        (
+            CriteriaItem("Lead.ConvertedDate", "greaterOrEqual", "THIS_MONTH"),
+            {"converted_date": {"on_or_after": "THIS_MONTH"}},
+        ),
+        (CriteriaItem("Lead.ConvertedDate", "equals", None), {"converted_date": {"exists": False}}),
+        (
+            CriteriaItem("Lead.Due__c", "lessThan", "12/1/2026"),
+            {"Due__c": {"before": "2026-12-01"}},
+        ),
+        # A standard text field compared with a date-like text compares the text.
+        (CriteriaItem("Lead.Description", "equals", "TODAY"), {"description": "TODAY"}),
+    ],
+)
+def test_date_items_translate(item: CriteriaItem, condition: dict[str, object]) -> None:
+    assert translate_item(item)[0] == condition
+
+
+def test_an_untranslated_date_literal_is_named() -> None:
+    with pytest.raises(Untranslatable, match="THIS_WEEK"):
+        translate_item(CriteriaItem("Lead.CreatedDate", "equals", "THIS_WEEK"))
