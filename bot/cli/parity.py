@@ -31,8 +31,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.csv_text import CsvFileError, open_csv_table
+from routing.conditions.dates import ROUTING_TIME, routing_time
 from routing.config.models import RoutingConfig
 from routing.salesforce_rules import slugify
 from routing.simulate import SimDecision, SimLead
@@ -127,11 +129,18 @@ class SalesforceSide:
             (rule.name, compile_condition(rule.when), _owners_of(config, rule.assign))
             for rule in config.rules
         ]
+        # Date matchers read the routing time in the org's zone, as in the engine.
+        self.zone = ZoneInfo(config.timezone)
 
-    def trace(self, fields: dict[str, Any] | None, owner: str | None) -> list[dict[str, Any]]:
+    def trace(
+        self, fields: dict[str, Any] | None, owner: str | None, at: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """``at``: the time the lead was routed (for relative dates such as TODAY)."""
         if fields is None or owner is None:
             return []
         enriched = self.router.enrich(fields)
+        if at is not None:
+            enriched[ROUTING_TIME] = routing_time(at, self.zone)
         out = []
         for name, condition, owners in self.rules:
             if owner not in owners:
@@ -197,7 +206,7 @@ def compare_owners(
                 "reason": d.reason,
                 "trace": d.trace,
                 "salesforce_trace": (
-                    salesforce_side.trace(fields[n] if fields else None, expected)
+                    salesforce_side.trace(fields[n] if fields else None, expected, sim.at)
                     if salesforce_side is not None
                     else []
                 ),

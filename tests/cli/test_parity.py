@@ -113,3 +113,28 @@ def test_a_missing_column_is_a_clear_error(cli: CliRunner, tmp_path: Path) -> No
     assert run.code == 2
     assert "has no column 'OwnerId' for --compare-owner" in run.err
     assert "Traceback" not in run.err
+
+
+def test_the_salesforce_trace_reads_dates_at_the_routing_time() -> None:
+    """A rule comparing CreatedDate with TODAY is checked at the time the lead was routed, in
+    the org's zone (the same lead is "today" in New York at 02:30 UTC on 1 December)."""
+    from datetime import UTC, datetime
+
+    from bot.cli.parity import SalesforceSide
+    from routing.config import parse_config
+
+    config = parse_config(
+        """
+timezone: America/New_York
+reps: [{id: a, name: A}, {id: b, name: B}]
+rules:
+  - {name: today, when: {as_written: {salesforce_created_at: {on_date: TODAY}}}, assign: {rep: a}}
+  - {name: rest, assign: {rep: b}}
+"""
+    )
+    side = SalesforceSide(config)
+    lead = {"salesforce_created_at": "2026-11-30T12:00:00.000+0000"}
+    at = datetime(2026, 12, 1, 2, 30, tzinfo=UTC)
+    assert side.trace(lead, "a", at)[0]["matched"] is True
+    assert side.trace(lead, "a", datetime(2026, 12, 1, 6, 0, tzinfo=UTC))[0]["matched"] is False
+    assert side.trace(lead, "a")[0]["matched"] is False  # no routing time: no "today"
