@@ -106,11 +106,11 @@ class Router:
         """Add the derived fields rules read: territory, score, tier."""
         out = dict(fields)
         out["territory"] = self._territories.match(out)
-        scored = self._scoring.score(out)
-        out["score"] = scored.score
-        if scored.tier is not None:
-            out["tier"] = scored.tier
-        out["score_reasons"] = [[reason, points] for reason, points in scored.reasons]
+        score, tier, reasons = self._scoring.scored(out)
+        out["score"] = score
+        if tier is not None:
+            out["tier"] = tier
+        out["score_reasons"] = [[reason, points] for reason, points in reasons]
         return out
 
     def sla_policy(self, fields: Mapping[str, Any]) -> SlaPolicy | None:
