@@ -25,7 +25,9 @@ Sources and the semantics taken from them:
   blank text field equals ``""``; ``ISPICKVAL``, ``ISBLANK``, ``ISNULL``, ``CONTAINS``,
   ``BEGINS``, ``INCLUDES`` (case-sensitive), ``TEXT``, ``LOWER``, ``UPPER``. Blank number
   fields are blanks: a comparison with one is false (and ``NOT`` of it true: the documented
-  two-valued reading the import also documents).
+  two-valued reading the import also documents). ``TODAY()`` is the current date in the
+  user's time zone; a date plus or minus a number is that many days later or earlier
+  (Help, "TODAY"); ``ConvertedDate`` and ``LastActivityDate`` are Date fields.
 
 * Dates (SOQL "Date Formats and Date Literals"; Help, "Relative Date Filter Reference"):
   a date field holds a day (``YYYY-MM-DD``), a date-time field an instant (stored in UTC,
@@ -342,7 +344,7 @@ def _logic(text: str, results: list[bool]) -> bool:
 
 _FTOKEN = re.compile(
     r"\s*(?:(?P<num>\d+\.?\d*)|(?P<str>'[^']*'|\"[^\"]*\")"
-    r"|(?P<op>&&|\|\||==|<>|!=|<=|>=|[=<>(),])|(?P<name>[A-Za-z_$][\w$.:]*))"
+    r"|(?P<op>&&|\|\||==|<>|!=|<=|>=|[=<>(),+\-])|(?P<name>[A-Za-z_$][\w$.:]*))"
 )
 
 
@@ -364,9 +366,10 @@ class _Formula:
             while pos < len(text) and text[pos].isspace():
                 pos += 1
 
-    def evaluate(self, record: dict[str, Any]) -> bool:
+    def evaluate(self, record: dict[str, Any], today: date | None = None) -> bool:
         self.pos = 0
         self.record = record
+        self.today = today
         value = self.expr(0)
         assert self.pos == len(self.tokens), self.tokens[self.pos :]
         return value is True
@@ -382,6 +385,8 @@ class _Formula:
         ">": 3,
         "<=": 3,
         ">=": 3,
+        "+": 4,
+        "-": 4,
     }
 
     def expr(self, min_binding: int) -> Any:
@@ -426,6 +431,8 @@ class _Formula:
     def field(self, name: str) -> Any:
         name = name.removeprefix("$")
         raw = self.record.get(name)
+        if name in ("ConvertedDate", "LastActivityDate"):  # Date fields: a day, or blank
+            return None if _blank(raw) else date.fromisoformat(str(raw).strip())
         if name in NUMBER_FIELDS:
             return None if _blank(raw) else _num(str(raw))
         if name in CHECKBOX_FIELDS or name.startswith("Is_"):
@@ -455,6 +462,10 @@ class _Formula:
             return str(args[0]).lower()
         if name == "UPPER":
             return str(args[0]).upper()
+        if name == "TODAY":  # the current date in the user's (here: the org's) time zone
+            if self.today is None:
+                raise ValueError("TODAY() needs the time the rule runs")
+            return self.today
         raise ValueError(f"function {name} is not modelled")
 
     @staticmethod
@@ -463,6 +474,11 @@ class _Formula:
             return a is True and b is True
         if op == "||":
             return a is True or b is True
+        if op in ("+", "-"):  # a date plus or minus a number of days
+            if isinstance(b, date):
+                a, b = b, a
+            days = timedelta(days=int(b))
+            return a + days if op == "+" else a - days
         if op in ("=", "=="):
             return a == b if not (a is None or b is None) else a is b
         if op in ("<>", "!="):
@@ -472,8 +488,11 @@ class _Formula:
         return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
 
 
-def formula_holds(formula: str, record: dict[str, Any]) -> bool:
-    return _Formula(formula).evaluate(record)
+def formula_holds(
+    formula: str, record: dict[str, Any], now: datetime | None = None, tz: str = "UTC"
+) -> bool:
+    today = now.astimezone(ZoneInfo(tz)).date() if now is not None else None
+    return _Formula(formula).evaluate(record, today)
 
 
 # -- entries -------------------------------------------------------------------------------
@@ -483,7 +502,7 @@ def entry_holds(
     entry: Entry, record: dict[str, Any], now: datetime | None = None, tz: str = "UTC"
 ) -> bool:
     if entry.formula:
-        return formula_holds(entry.formula, record)
+        return formula_holds(entry.formula, record, now, tz)
     if not entry.items:
         return True
     results = [item_holds(item, record, now, tz) for item in entry.items]

@@ -24,7 +24,12 @@ function, operator or field named (the entry then stays a comment):
 * ``TEXT(field)`` reads the field's text; ``LOWER(field)``/``UPPER(field)`` only where they
   fold case: compared with a literal already in that case (case-insensitive match), or with a
   literal that is not (never true);
-* a checkbox field alone is its own truth value.
+* a checkbox field alone is its own truth value;
+* a Date field (``ConvertedDate``, ``LastActivityDate``) compared with ``TODAY()``,
+  ``TODAY() - n`` or ``TODAY() + 1`` (either side): a date matcher (``on_date``, ``before``...)
+  against ``TODAY`` / ``N_DAYS_AGO:n`` / ``TOMORROW``, which the engine reads at the routing
+  time in the org's zone (``TODAY()`` is the user's day). Date-times (``CreatedDate``,
+  ``DATEVALUE``), custom fields (type unknown) and other offsets are refused.
 
 Blank fields: comparisons other than ``=``/``<>`` with ``""`` fail on a blank field, and
 ``NOT`` of a failing comparison holds ("treat blank fields as blanks", two-valued).
@@ -304,6 +309,12 @@ class _Translator:
         return str(node[1])
 
     def compare(self, op: str, left: Node, right: Node) -> Cond:
+        if _today_offset(left) is not None and _today_offset(right) is None:
+            left, right = right, left
+            op = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op)
+        offset = _today_offset(right)
+        if offset is not None:
+            return self.compare_today(op, left, offset)
         if _is_literal(left) and not _is_literal(right):
             left, right = right, left
             op = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op)
@@ -350,8 +361,54 @@ class _Translator:
             holds = {key: {"matches": r"^\s*" + re.escape(text.strip()) + r"\s*$"}}
         return _not(holds) if negate else holds
 
+    def compare_today(self, op: str, left: Node, offset: int) -> Cond:
+        """A date field against ``TODAY()`` (``+``/``-`` a number of days): a date matcher
+        reading the routing time's day in the org's zone, as ``TODAY()`` is the user's day."""
+        if left[0] != "field":
+            if _today_offset(left) is None:
+                _refuse_functions(left)  # DATEVALUE(CreatedDate) = TODAY(): names DATEVALUE
+            raise Untranslatable(f"formula compares {_show(left)} with TODAY(): not a date field")
+        ref = self.field(left[1])
+        column = ref.label.strip().removeprefix("Lead.")
+        if column not in _DATE_ONLY:
+            raise Untranslatable(
+                f"formula compares {column} with TODAY(): only the date fields "
+                f"{', '.join(sorted(_DATE_ONLY))} translate (a date-time needs DATEVALUE, "
+                "which is not translated; a custom field's type is unknown)"
+            )
+        if offset == 0:
+            bound = "TODAY"
+        elif offset == 1:
+            bound = "TOMORROW"
+        elif offset < 0:
+            bound = f"N_DAYS_AGO:{-offset}"
+        else:
+            raise Untranslatable(f"formula compares {column} with TODAY() + {offset}")
+        if op in ("=", "==", "<>", "!="):
+            holds: Cond = {ref.key: {"on_date": bound}}
+            return _not(holds) if op in ("<>", "!=") else holds
+        return {ref.key: {_DATE_ORDER[op]: bound}}
+
 
 _ORDER = {"<": "lt", ">": "gt", "<=": "lte", ">=": "gte"}
+_DATE_ORDER = {"<": "before", ">": "after", "<=": "on_or_before", ">=": "on_or_after"}
+# Standard Lead fields of type Date (CreatedDate, LastModifiedDate... are date-times).
+_DATE_ONLY = frozenset({"ConvertedDate", "LastActivityDate"})
+
+
+def _today_offset(node: Node) -> int | None:
+    """Days from today of ``TODAY()``, ``TODAY() - n``, ``TODAY() + n`` (whole n); else None."""
+    if node[0] == "call" and node[1] == "TODAY" and not node[2]:
+        return 0
+    if node[0] == "bin" and node[1] in ("+", "-"):
+        base, step = node[2], node[3]
+        if node[1] == "+" and _today_offset(base) is None:
+            base, step = step, base
+        days = _today_offset(base)
+        if days is None or step[0] != "num" or not float(step[1]).is_integer():
+            return None
+        return days + int(step[1]) if node[1] == "+" else days - int(step[1])
+    return None
 
 
 _FUNCTIONS = frozenset(

@@ -72,6 +72,10 @@ def test_syntax_errors_name_the_column(text: str, column: int, message: str) -> 
         ("Campaign_Name__c != 'X'", {"not": {"Campaign_Name__c": {"matches": r"^\s*X\s*$"}}}),
         ("Country = NULL", {"country": {"exists": False}}),
         ("Country__r.Name = 'DE'", {"Country__r.Name": {"matches": r"^\s*DE\s*$"}}),
+        ("LastActivityDate = TODAY()", {"last_activity_date": {"on_date": "TODAY"}}),
+        ("TODAY() - 7 <= ConvertedDate", {"converted_date": {"on_or_after": "N_DAYS_AGO:7"}}),
+        ("LastActivityDate < 1 + TODAY()", {"last_activity_date": {"before": "TOMORROW"}}),
+        ("ConvertedDate <> TODAY()", {"not": {"converted_date": {"on_date": "TODAY"}}}),
     ],
 )
 def test_translations(text: str, expected: Any) -> None:
@@ -90,6 +94,10 @@ def test_translations(text: str, expected: Any) -> None:
         ("CONTAINS('abc', Title)", "not a field"),
         ("Campaign.Name = 'DE'", "Campaign.Name"),
         ("ISPICKVAL(Status)", "ISPICKVAL takes 2"),
+        ("CreatedDate = TODAY()", "only the date fields"),  # a date-time
+        ("Due__c = TODAY()", "only the date fields"),  # a custom field: type unknown
+        ("LastActivityDate = TODAY() + 5", "TODAY() + 5"),
+        ("TODAY() = TODAY()", "not a date field"),
     ],
 )
 def test_outside_the_subset_is_refused_by_name(text: str, named: str) -> None:
