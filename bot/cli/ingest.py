@@ -92,6 +92,7 @@ def handle(args: argparse.Namespace) -> int:
                         salesforce_id=lead.salesforce_id,
                         idempotency_key=lead.idempotency_key(),
                         created_at=lead.created_at,
+                        normalized=lead.fields,  # normalised once, when the row was read
                     )
                 except Exception as exc:  # one bad row never stops the backfill
                     log.exception("csv_ingest_failed", extra={"row": lead.row})

@@ -44,10 +44,14 @@ def ingest_lead(
     salesforce_id: str | None = None,
     idempotency_key: str | None = None,
     created_at: datetime | None = None,
+    normalized: dict[str, Any] | None = None,
 ) -> Ingested:
+    """Store ``raw`` and route it. ``normalized``: ``normalize_lead(raw)`` when the caller
+    has it already (a CSV row checked as it was read), so it is not worked out twice."""
     now = rt.clock.now()
     with rt.db.session() as session:
-        fields = match_fields(rt, session, normalize_lead(raw), salesforce_id=salesforce_id)
+        fields = normalize_lead(raw) if normalized is None else dict(normalized)
+        fields = match_fields(rt, session, fields, salesforce_id=salesforce_id)
         stored = store_lead(
             session,
             fields=fields,

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -201,3 +202,38 @@ def test_ingest_exit_codes(database_url: str, cli: CliRunner, tmp_path: Path) ->
     run = cli("ingest", leads, "--config", bad)
     assert run.code == 1 and "bad.yml:" in run.err
     assert not Path(database_url.removeprefix("sqlite:///")).exists()  # nothing touched
+
+
+def test_ingest_normalises_each_row_once(
+    database_url: str, cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CSV reader normalises a row as it checks it; ingest stores those fields and does
+    not normalise the row again (and they are what normalising the row's raw cells gives)."""
+    import bot.leads_csv
+    import bot.services.leads
+    from bot.leads_csv import read_leads_csv
+    from routing.normalize import normalize_lead
+
+    leads = tmp_path / "small.csv"
+    leads.write_text(SMALL_CSV)
+    for row in read_leads_csv(leads).leads:
+        assert row.fields == normalize_lead(row.raw)
+
+    calls = {"reader": 0, "service": 0}
+
+    def counting(where: str) -> Any:
+        def normalise(raw: Any) -> dict[str, Any]:
+            calls[where] += 1
+            return normalize_lead(raw)
+
+        return normalise
+
+    monkeypatch.setattr(bot.leads_csv, "normalize_lead", counting("reader"))
+    monkeypatch.setattr(bot.services.leads, "normalize_lead", counting("service"))
+    run = cli("ingest", leads, "--config", EXAMPLE_CONFIG)
+    assert run.code == 0, run.err
+    assert "stored 3, duplicates 0, bad rows 1" in run.out
+    # 4 rows checked (+1: the header's probe for lead columns); nothing normalised twice.
+    assert calls == {"reader": 5, "service": 0}
+    doc = json.loads(cli("explain", "c-2", "--format", "json").out)
+    assert doc["fields"]["country_code"] == "DE" and doc["fields"]["email"] == "b@beta.example"
