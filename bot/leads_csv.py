@@ -256,7 +256,8 @@ class _RowReader:
                 return "no values", None
             raw = salesforce_to_raw(values, self._field_map)
             salesforce_id = _text(raw.pop("salesforce_id", None))
-            created_text = _text(raw.pop("salesforce_created_at", None))
+            # Kept in the fields too (as the poller does): CreatedDate criteria read it.
+            created_text = _text(raw.get("salesforce_created_at"))
             for indexes in self._id_columns:
                 i = next((i for i in indexes if i < n), None)
                 if i is not None and (external_id := _text(cells[i])):
