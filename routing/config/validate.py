@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
+from routing.conditions.dates import DATE_MATCHERS, RELATIVE_DATE_RE
 from routing.config.issues import ConfigIssue, Path
 from routing.config.models import RoutingConfig, Target
 from routing.config.types import CHANNEL_ID_RE, CHANNEL_NAME_RE
@@ -64,6 +65,24 @@ def _condition_values(cond: Mapping[str, Any], path: Path) -> Iterator[tuple[str
             yield key, value, here
 
 
+def _relative_dates(cond: Any, path: Path) -> Iterator[tuple[Any, Path]]:
+    """(bound, path) of each date matcher comparing with a relative date (``TODAY``...)."""
+    if not isinstance(cond, Mapping):
+        return
+    for key, value in cond.items():
+        here = (*path, key)
+        if key in ("not", "as_written"):
+            yield from _relative_dates(value, here)
+        elif key in ("any", "all") and isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from _relative_dates(item, (*here, index))
+        elif isinstance(value, Mapping):
+            for matcher, arg in value.items():
+                relative = isinstance(arg, str) and RELATIVE_DATE_RE.fullmatch(arg)
+                if matcher in DATE_MATCHERS and relative:
+                    yield arg, (*here, matcher)
+
+
 class _Checker:
     def __init__(self, config: RoutingConfig, lines: LineMap) -> None:
         self.config = config
@@ -87,6 +106,7 @@ class _Checker:
         self.territories()
         for index, rule in enumerate(self.config.scoring.rules):
             self.condition(("scoring", "rules", index, "when"), rule.when)
+            self.without_routing_time(("scoring", "rules", index, "when"), rule.when)
         self.sla()
         self.rules()
 
@@ -158,6 +178,15 @@ class _Checker:
                         f"unknown country {country!r}: use an ISO code (US, GB) or a name",
                     )
 
+    def without_routing_time(self, path: Path, cond: Mapping[str, Any] | None) -> None:
+        """Scoring and SLA conditions are evaluated without the routing time."""
+        for bound, where in _relative_dates(cond, path):
+            self.add(
+                where,
+                f"{bound.strip()} is relative to the routing time, which only `rules:` "
+                "conditions have: here it would never match (use a fixed date)",
+            )
+
     def condition(self, path: Path, cond: Mapping[str, Any] | None) -> None:
         if not cond:
             return
@@ -191,6 +220,7 @@ class _Checker:
             elif not policy.when:
                 catch_all = index
             self.condition((*path, "when"), policy.when)
+            self.without_routing_time((*path, "when"), policy.when)
             limit = policy.accept_within
             for step, remind in enumerate(policy.remind):
                 if remind <= timedelta(0) or remind >= limit:

@@ -359,6 +359,17 @@ def test_sla_after_a_catch_all_never_applies() -> None:
     assert issue.line == 31 and "'later' never applies" in issue.message
 
 
+def test_relative_dates_outside_rules_are_errors() -> None:
+    """Scoring and SLA conditions have no routing time: TODAY there would never match."""
+    text = variant("    when: {tier: A}\n", "    when: {any: [{created: {on_date: TODAY}}]}\n")
+    issue = only(text, "sla[0].when.any[0].created.on_date")
+    assert issue.line == 25 and "TODAY is relative to the routing time" in issue.message
+    fixed = variant("    when: {tier: A}\n", "    when: {created: {before: '2026-01-01'}}\n")
+    assert issues_of(fixed) == []
+    in_rules = variant("{name: UK, when: {territory: uk}", "{name: UK, when: {d: {after: TODAY}}")
+    assert issues_of(in_rules) == []
+
+
 # --- YAML level --------------------------------------------------------------------------
 
 
