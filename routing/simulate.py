@@ -53,6 +53,8 @@ _SKIP_DETAIL = re.compile(r" \(.*\)$| until .*$")
 # Offers older than the widest cap window never matter again.
 _CAP_HORIZON = max(CAP_WINDOWS.values())
 _TICK = timedelta(microseconds=1)
+# Pool skips listed before they are counted (Simulation._count).
+_SKIP_BATCH = 8192
 
 
 @dataclass(frozen=True)
@@ -340,6 +342,7 @@ class Simulation:
         # (pool step's target, rep, why) -> times, as the traces say: the summary's
         # "skipped" folds the whys ("at hour cap (4/4)" -> "at hour cap") at the end.
         self._skips: Counter[tuple[str, Any, Any]] = Counter()
+        self._pending_skips: list[tuple[str, Any, Any]] = []  # not yet in _skips
 
     def route(self, lead: SimLead) -> SimDecision:
         now = lead.created_at or self.default_time
@@ -368,24 +371,36 @@ class Simulation:
         return sim
 
     def _count(self, lead: str, d: Decision) -> None:
-        skips = self._skips
+        # Skips are listed as found and counted in batches (Counter.update counts in C, in
+        # the same first-seen order): a lead has a few, a file millions.
+        pending = self._pending_skips
         for step in d.trace:
             candidates = step.get("candidates")
             if not candidates or step.get("step") != "target":
                 continue
-            target = str(step.get("target"))
+            target = step.get("target")
+            if target.__class__ is not str:
+                target = str(target)
             if not target.startswith("pool "):
                 continue
-            for cand in candidates:
-                if not cand.get("eligible"):
-                    skips[target, cand.get("rep"), cand.get("why")] += 1
+            pending += [
+                (target, cand.get("rep"), cand.get("why"))
+                for cand in candidates
+                if not cand.get("eligible")
+            ]
+        if len(pending) >= _SKIP_BATCH:
+            self._skips.update(pending)
+            pending.clear()
         self._outcomes[d.outcome] += 1
         if d.rule is not None:
             self._rule_hits[d.rule] += 1
         if d.assignee is not None:
             self._per_rep[d.assignee] += 1
             if d.pool is not None:
-                self._by_pool.setdefault(d.pool, Counter())[d.assignee] += 1
+                pool_counts = self._by_pool.get(d.pool)
+                if pool_counts is None:  # (no Counter() made per lead for setdefault)
+                    pool_counts = self._by_pool[d.pool] = Counter()
+                pool_counts[d.assignee] += 1
         elif d.queue is not None:
             self._per_queue[d.queue] += 1
         elif d.outcome != "kept":  # a keep_owner rule routed it to its current owner
@@ -395,6 +410,8 @@ class Simulation:
         """Pool -> rep -> short reason -> times, in the order first seen."""
         skipped: dict[str, dict[str, Counter[str]]] = {p: {} for p in self.config.pools}
         short: dict[str, str] = {}
+        self._skips.update(self._pending_skips)
+        self._pending_skips.clear()
         for (target, rep, why), n in self._skips.items():
             reasons = skipped.setdefault(target[5:], {}).setdefault(str(rep), Counter())
             text = str(why)

@@ -137,3 +137,48 @@ def test_the_leads_here_hit_caps_and_prune_history() -> None:
     times = [d.at for d in result.decisions]
     assert any(b > a + WEEK for a, b in pairwise(times))
     assert any(b < a - WEEK for a, b in pairwise(times))
+
+
+def _skipped_from_traces(result: Any) -> dict[str, dict[str, dict[str, int]]]:
+    """The summary's ``skipped``, counted afresh from every kept trace (the pre-batching
+    way: one count per ineligible candidate of a pool step, folded at the end)."""
+    import re
+
+    fold = re.compile(r" \(.*\)$| until .*$")
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for sim in result.decisions:
+        for step in sim.decision.trace:
+            target = str(step.get("target"))
+            if step.get("step") != "target" or not target.startswith("pool "):
+                continue
+            for cand in step.get("candidates") or ():
+                if not cand.get("eligible"):
+                    reasons = out.setdefault(target[5:], {}).setdefault(str(cand["rep"]), {})
+                    why = fold.sub("", str(cand["why"]))
+                    reasons[why] = reasons.get(why, 0) + 1
+    return out
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from([1, 3, 8192]))
+def test_skip_counts_batched_equal_counts_from_traces(seed: int, batch: int) -> None:
+    """Skips are listed and counted in batches (routing.simulate._SKIP_BATCH): any batch
+    size gives the counts the traces give, in the order first seen."""
+    import routing.simulate as sim_module
+
+    config = parse_config(CONFIG)
+    old = sim_module._SKIP_BATCH
+    sim_module._SKIP_BATCH = batch
+    try:
+        result = simulate(config, _leads(seed, 400), T0)
+    finally:
+        sim_module._SKIP_BATCH = old
+    want = _skipped_from_traces(result)
+    got = {
+        pool: {rep: reasons for rep, reasons in f.skipped.items()}
+        for pool, f in result.fairness.items()
+        if f.skipped
+    }
+    assert got == want
+    for pool, reps in got.items():  # the order first seen, within each rep by count
+        assert list(reps) == list(want[pool])
