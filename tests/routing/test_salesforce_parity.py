@@ -284,14 +284,19 @@ def test_the_reference_reads_the_cases_the_issue_names() -> None:
     assert first({"Products__c": "Legacy", "Is_Partner__c": "true"}) is None
 
 
-# Routing times for the date file: UTC; New York, where 02:30 UTC on 1 December is still
+# Routing times for the date files: UTC; New York, where 02:30 UTC on 1 December is still
 # 30 November (another day, month and "today" than in UTC); Tokyo, a day ahead of UTC at
-# 20:00 UTC on 31 December (another year); and a time exactly at local midnight.
+# 20:00 UTC on 31 December (another year); exactly local midnight; a daylight-saving day;
+# a half-hour zone.
 DATE_CLOCKS = [
     (datetime(2026, 12, 5, 15, 0, tzinfo=UTC), None),
     (datetime(2026, 12, 1, 2, 30, tzinfo=UTC), "America/New_York"),
     (datetime(2026, 12, 31, 20, 0, tzinfo=UTC), "Asia/Tokyo"),
     (datetime(2026, 3, 1, 5, 0, tzinfo=UTC), "America/New_York"),
+    # The day clocks went forward in New York (8 March 2026: 23 hours), near its end.
+    (datetime(2026, 3, 9, 3, 30, tzinfo=UTC), "America/New_York"),
+    # A half-hour zone, 15 minutes into its day (1 January 2027 there, 2026 in UTC).
+    (datetime(2026, 12, 31, 18, 45, tzinfo=UTC), "Asia/Kolkata"),
 ]
 
 
