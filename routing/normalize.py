@@ -38,8 +38,9 @@ from routing.timezones import lead_timezone
 if TYPE_CHECKING:
     import tldextract
 
-# phonenumbers, pycountry and tldextract are imported when first needed: a lead without a
-# phone number never loads phonenumbers' tables, and `leadrouter` start-up loads none.
+# phonenumbers and tldextract are imported when first needed: a lead without a phone
+# number never loads phonenumbers' tables, and `leadrouter` start-up loads none. Countries
+# and subdivisions come from two small tables generated from pycountry (routing.country_data).
 
 __all__ = [
     "CANONICAL_FIELDS",
@@ -272,21 +273,39 @@ def country_code_for(value: str) -> str | None:
     code = _country_aliases().get(key)
     if code is not None:
         return code
-    import pycountry
-
+    # pycountry.countries.lookup(candidate), from the table generated from it
+    countries = _countries()
     for candidate in (s, key, key.removeprefix("the ")):
-        try:
-            return str(pycountry.countries.lookup(candidate).alpha_2)
-        except LookupError:
-            continue
+        code = countries.get(candidate.lower())
+        if code is not None:
+            return code
     return None
+
+
+@functools.cache
+def _countries() -> dict[str, str]:
+    """Lower-cased country code/name/... -> alpha-2 (routing.country_data)."""
+    table: dict[str, str] = {}
+    for line in _read_data("countries.txt"):
+        value, _, code = line.rpartition("\t")
+        table[value] = code
+    return table
+
+
+@functools.cache
+def _subdivision_rows() -> dict[str, list[tuple[str, str]]]:
+    """Lower-cased country code -> (code suffix, name) of its subdivisions
+    (routing.country_data)."""
+    table: dict[str, list[tuple[str, str]]] = {}
+    for line in _read_data("subdivisions.txt"):
+        country, suffix, name = line.split("\t")
+        table.setdefault(country.lower(), []).append((suffix, name))
+    return table
 
 
 @functools.cache
 def _subdivisions(country: str) -> dict[str, str]:
     """Folded name/code/alias -> subdivision code suffix for one country ("" if ambiguous)."""
-    import pycountry
-
     table: dict[str, str] = {}
 
     def add(key: str, code: str) -> None:
@@ -295,10 +314,10 @@ def _subdivisions(country: str) -> dict[str, str]:
         else:
             table[key] = code
 
-    for sub in pycountry.subdivisions.get(country_code=country) or ():
-        suffix = str(sub.code).split("-", 1)[1]
+    # pycountry.subdivisions.get(country_code=country), from the table generated from it
+    for suffix, name in _subdivision_rows().get(country.lower(), ()):
         add(_fold_name(suffix), suffix)
-        add(_fold_name(str(sub.name)), suffix)
+        add(_fold_name(name), suffix)
     for line in _read_data("state_aliases.txt"):
         full, _, aliases = line.partition(":")
         if full.startswith(country + "-"):
