@@ -43,8 +43,13 @@ _PoolInfo = tuple[
 
 
 class Router:
-    def __init__(self, config: RoutingConfig, *, index: bool = True) -> None:
-        """``index=False`` evaluates every rule in order (same decisions, slower)."""
+    def __init__(
+        self, config: RoutingConfig, *, index: bool = True, rule_traces: bool = True
+    ) -> None:
+        """``index=False`` evaluates every rule in order (same decisions, slower).
+        ``rule_traces=False``: the trace leaves out each evaluated rule's entry and checks
+        (targets, candidates and the index entry stay); same decisions, for callers that
+        never show rule checks (``simulate`` without ``--trace``)."""
         self.config = config
         self.version = config.version
         conditions = [compile_condition(rule.when) for rule in config.rules]
@@ -54,7 +59,7 @@ class Router:
         )
         # Per rule: the rule and its condition compiled to return (matched, trace entry).
         self._rules: list[tuple[Rule, Traced]] = [
-            (rule, compile_traced(condition, rule.name))
+            (rule, compile_traced(condition, rule.name) if rule_traces else _untraced(condition))
             for rule, condition in zip(config.rules, conditions, strict=True)
         ]
         self.rule_index = self._index = RuleIndex(conditions, enabled=index)
@@ -148,7 +153,8 @@ class Router:
             # Each leaf is evaluated once, for the trace and for the decision.
             matched, entry = run(fields)
             evaluated += 1
-            trace.append(entry)
+            if entry:  # {} without rule traces
+                trace.append(entry)
             if not matched:
                 continue
             for target in rule.assign:
@@ -348,6 +354,17 @@ _NOT_CONSIDERED_RR = "after the pick in rotation order: not checked"
 _NOT_CONSIDERED_LL = (
     "more pending offers than the pick, or as many and offered more recently: not checked"
 )
+
+
+def _untraced(condition: Condition) -> Traced:
+    """``run(fields) -> (matched, {})``: the condition alone, no trace entry."""
+    evaluate = condition.evaluate
+    no_entry: dict[str, Any] = {}
+
+    def run(fields: Mapping[str, Any]) -> tuple[bool, dict[str, Any]]:
+        return evaluate(fields), no_entry
+
+    return run
 
 
 def _owner(fields: Mapping[str, Any], kind: str) -> str | None:

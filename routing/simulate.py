@@ -328,7 +328,8 @@ class Simulation:
         keep_traces: bool = True,
     ) -> None:
         self.config = config
-        self.router = router or Router(config)
+        # Without traces kept, rules' trace entries are never read: not built either.
+        self.router = router or Router(config, rule_traces=keep_traces)
         self.default_time = default_time
         self.keep_traces = keep_traces
         self._capped = frozenset(rep.id for rep in config.reps if rep.caps is not None)
