@@ -75,6 +75,10 @@ class Item:
     field: str  # the column the record holds it under
     operation: str
     value: str | None
+    # A multi-select picklist: the rule uses includes/excludes on the field (the metadata
+    # gives no type). ``equals 'A;B'`` is then exactly A and B selected, in any order
+    # (SOQL "Querying Multi-Select Picklists": ``= 'AAA;BBB'`` is an exact match).
+    multi: bool = False
 
 
 @dataclass
@@ -117,6 +121,12 @@ def load(xml_text: str) -> dict[str, list[Entry]]:
                     _t(entry, "formula"),
                 )
             )
+        multi = {
+            i.field for e in entries for i in e.items if i.operation in ("includes", "excludes")
+        }
+        for e in entries:
+            for i in e.items:
+                i.multi = i.field in multi
         out[unquote(_t(rule, "fullName") or "")] = entries
     return out
 
@@ -302,6 +312,12 @@ def item_holds(
     if op in _ORDER:  # a text field: sort order, case-insensitive
         return not _blank(actual) and _ORDER[op](text, value.strip().lower())
     options = [o.lower() for o in csv_values(value)]
+    if item.multi and op in ("equals", "notEqual"):
+        chosen = {s.strip() for s in text.split(";") if s.strip()}
+        hit = not _blank(actual) and any(
+            chosen == {p.strip() for p in o.split(";") if p.strip()} for o in options
+        )
+        return hit if op == "equals" else not hit
     if op == "equals":
         return not _blank(actual) and text in options
     if op == "notEqual":

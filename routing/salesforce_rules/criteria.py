@@ -77,12 +77,28 @@ def _multi_select(key: str, op: str, raw: str) -> dict[str, Any]:
     return node if op == "includes" else {"not": node}
 
 
+def _exactly_selected(key: str, option: str) -> dict[str, Any]:
+    """``equals A;B`` on a multi-select picklist: exactly A and B selected, in any order
+    (SOQL "Querying Multi-Select Picklists": ``= 'AAA;BBB'`` is an exact match)."""
+    parts = list(dict.fromkeys(s.strip() for s in option.split(";") if s.strip()))
+    if not parts:
+        raise Untranslatable(f"{option!r}: no picklist value")
+    alternatives = "|".join(re.escape(p) for p in parts)
+    only = rf"(?i)^\s*(?:{alternatives})\s*(?:;\s*(?:{alternatives})\s*)*$"
+    each = [{key: {"matches": msp_pattern(p)}} for p in parts]
+    return {"all": [*each, {key: {"matches": only}}]}
+
+
 def _one_of(key: str, values: list[Any]) -> dict[str, Any]:
     return {key: values[0]} if len(values) == 1 else {key: {"in": values}}
 
 
-def _common(item: CriteriaItem, ref: FieldRef) -> dict[str, Any] | None:
-    """What both translations share: refusals, blanks, checkboxes, string operators."""
+def _common(
+    item: CriteriaItem, ref: FieldRef, multi_select: frozenset[str] = frozenset()
+) -> dict[str, Any] | None:
+    """What both translations share: refusals, blanks, checkboxes, string operators.
+    ``multi_select``: the fields the rule itself shows are multi-select picklists (it uses
+    ``includes``/``excludes`` on them), where ``equals`` compares the set of selections."""
     op, raw = item.operation, item.value
     if op not in OPERATIONS:
         raise Untranslatable(f"unknown operation {op!r} on {item.field}")
@@ -107,15 +123,20 @@ def _common(item: CriteriaItem, ref: FieldRef) -> dict[str, Any] | None:
         return {"not": node} if op == "notContain" else node
     if op in ("includes", "excludes"):
         return _multi_select(key, op, raw)
+    if op in ("equals", "notEqual") and item.field in multi_select:
+        node = any_of([_exactly_selected(key, option) for option in split_list(raw)])
+        return node if op == "equals" else {"not": node}
     return None
 
 
 def literal_condition(
-    item: CriteriaItem, field_map: Mapping[str, str] | None = None
+    item: CriteriaItem,
+    field_map: Mapping[str, str] | None = None,
+    multi_select: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Any], FieldRef]:
     """The item with Salesforce's meaning, for an ``as_written:`` block."""
     ref = resolve_field(item.field, field_map)
-    done = _common(item, ref)
+    done = _common(item, ref, multi_select)
     if done is not None:
         return done, ref
     op, raw = item.operation, item.value or ""
@@ -154,7 +175,9 @@ _NUMBER_KEYS = frozenset({"employees", "annual_revenue"})
 
 
 def normalised_condition(
-    item: CriteriaItem, field_map: Mapping[str, str] | None = None
+    item: CriteriaItem,
+    field_map: Mapping[str, str] | None = None,
+    multi_select: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Any], FieldRef]:
     """The item with the rule language's normalisation (``--normalise``)."""
     ref = resolve_field(item.field, field_map)
@@ -162,7 +185,7 @@ def normalised_condition(
     key = _NORMALISED_KEYS.get(ref.key, ref.key)
     if key != ref.key:
         ref = FieldRef(key, ref.label, ref.kind, None)
-    done = _common(item, ref)
+    done = _common(item, ref, multi_select)
     if done is not None:
         return done, ref
     op, raw = item.operation, item.value or ""

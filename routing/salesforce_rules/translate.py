@@ -80,6 +80,8 @@ class _Context:
         self.normalise = normalise
         self.field_map = field_map
         self.queries: dict[str, str] = {}  # salesforce.fields the rules need
+        # Fields the rule uses with includes/excludes: multi-select picklists.
+        self.multi_select: frozenset[str] = frozenset()
 
     def need(self, ref: FieldRef) -> None:
         if ref.query is not None:
@@ -101,7 +103,7 @@ def _when(entry: RuleEntry, out: TranslatedEntry, ctx: _Context) -> dict[str, An
     translate = normalised_condition if ctx.normalise else literal_condition
     for n, item in enumerate(entry.items, start=1):
         try:
-            node, ref = translate(item, ctx.field_map)
+            node, ref = translate(item, ctx.field_map, ctx.multi_select)
         except Untranslatable as exc:
             raise Untranslatable(f"criteria item {n}: {exc}") from None
         ctx.need(ref)
@@ -191,6 +193,12 @@ def import_rules(
         warnings.append(f"no rule is active; translated the first one, {rule.name!r}")
     assignees = Assignees(mapping or {}, queues)
     ctx = _Context(assignees, normalise, field_map)
+    ctx.multi_select = frozenset(
+        item.field
+        for entry in rule.entries
+        for item in entry.items
+        if item.operation in ("includes", "excludes")
+    )
     entries: list[TranslatedEntry] = []
     catch_all = ""
     for entry in rule.entries:

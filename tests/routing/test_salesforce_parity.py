@@ -168,6 +168,9 @@ def _pools(
                     pool += [option, option.lower(), option + "a", "a", "zz", "Acme", "Mz"]
                 else:
                     pool += _variants(option)
+                    parts = [p.strip() for p in option.split(";")]
+                    if len(parts) > 1:  # a multi-select's selections in another order
+                        pool += [";".join(reversed(parts)), " ; ".join(parts), parts[0]]
     return pools
 
 
@@ -254,7 +257,7 @@ def test_real_rules_route_as_salesforce_would(path: Path, rule: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "rule"),
-    [("operators", "Operators"), ("formulas", "Formulas")],
+    [("operators", "Operators"), ("formulas", "Formulas"), ("multiselect", "Multi-select")],
 )
 def test_hand_written_rules_route_as_salesforce_would(name: str, rule: str) -> None:
     text = (HAND_DIR / f"{name}.assignmentRules-meta.xml").read_text(encoding="utf-8")
