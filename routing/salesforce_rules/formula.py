@@ -270,9 +270,14 @@ class _Translator:
             needle = self.literal_text(args[1], name)
             if not needle:
                 raise Untranslatable(f"{name} with an empty text is not translated")
+            if name == "BEGINS" and needle[0].isspace():
+                return False  # a field's text never starts with a blank
             if fold is not None:  # LOWER/UPPER(field): case-insensitive, when it can hold
                 if (needle.lower() if fold == "lower" else needle.upper()) != needle:
                     return False
+                if name == "CONTAINS" and needle != needle.strip():
+                    # ``contains`` ignores the needle's surrounding blanks; these count.
+                    return {key: {"matches": "(?i)" + re.escape(needle)}}
                 if name == "CONTAINS":
                     return {key: {"contains": needle}}
                 if name == "BEGINS":
@@ -352,6 +357,10 @@ class _Translator:
             raise Untranslatable(f"formula orders text ({_show(left)} {op} {text!r})")
         if not text.strip():
             holds = {key: {"exists": False}}  # a blank field equals ""
+        elif text != text.strip():
+            # A field's text has no surrounding blanks (as compared everywhere here), so a
+            # literal with them never equals it: UPPER(State) = ' ILLINOIS' is never true.
+            holds = False
         elif fold is not None:
             if (text.lower() if fold == "lower" else text.upper()) != text:
                 holds = False

@@ -257,7 +257,12 @@ def test_real_rules_route_as_salesforce_would(path: Path, rule: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "rule"),
-    [("operators", "Operators"), ("formulas", "Formulas"), ("multiselect", "Multi-select")],
+    [
+        ("operators", "Operators"),
+        ("formulas", "Formulas"),
+        ("multiselect", "Multi-select"),
+        ("formula_blanks", "Formula blanks"),
+    ],
 )
 def test_hand_written_rules_route_as_salesforce_would(name: str, rule: str) -> None:
     text = (HAND_DIR / f"{name}.assignmentRules-meta.xml").read_text(encoding="utf-8")
