@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import holidays as holidays_lib
-
 from routing.config.models import BusinessHours
+from routing.holiday_data import country_class
+
+if TYPE_CHECKING:
+    from holidays import HolidayBase
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -19,9 +22,11 @@ def _zone(name: str) -> ZoneInfo:
 
 
 @lru_cache(maxsize=64)
-def _calendar(spec: str) -> holidays_lib.HolidayBase:
+def _calendar(spec: str) -> HolidayBase:
+    """``holidays.country_holidays(country, subdiv=...)``, importing only that country's
+    module (:func:`routing.holiday_data.country_class`)."""
     country, _, subdiv = spec.partition("-")
-    return holidays_lib.country_holidays(country, subdiv=subdiv or None)
+    return country_class(country)(subdiv=subdiv or None)
 
 
 @lru_cache(maxsize=4096)

@@ -10,11 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import time, timedelta
-from functools import cache, lru_cache
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
-import holidays
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -142,20 +140,13 @@ class Territory(_Model):
     postal_code: Annotated[list[PostalCode], BeforeValidator(as_list)] = []
 
 
-@lru_cache(maxsize=1)
-def _holiday_countries() -> frozenset[str]:
-    from holidays.registry import EntityLoader
-
-    return frozenset(EntityLoader.get_country_codes(include_aliases=True))
-
-
-@cache
 def _holiday_subdivisions(country: str) -> list[str] | None:
-    """``holidays.list_supported_countries().get(country)``, loading that one country's
-    calendar instead of all of them (a tenth of a second at every start-up)."""
-    if country not in _holiday_countries():
-        return None
-    return list(getattr(holidays, country).subdivisions)
+    """``holidays.list_supported_countries().get(country)``, from the table generated from
+    it (``routing.holiday_data``): no ``holidays`` country module is imported to validate."""
+    from routing.holiday_data import supported
+
+    known = supported().get(country)
+    return None if known is None else list(known)
 
 
 class BusinessHours(_Model):

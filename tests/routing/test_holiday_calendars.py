@@ -24,3 +24,47 @@ def test_validation_messages() -> None:
         BusinessHours(**hours, holidays="XX")
     with pytest.raises(ValueError, match="US has no subdivision 'ZZ'"):
         BusinessHours(**hours, holidays="US-ZZ")
+
+
+def test_generated_table_matches_installed_holidays() -> None:
+    """routing/data/holiday_calendars.txt is what the installed holidays lists (stale ->
+    regenerate with python -m routing.holiday_data)."""
+    from routing.holiday_data import CALENDARS, DATA, render, supported
+
+    assert (DATA / CALENDARS).read_text(encoding="utf-8") == render()
+    assert supported() == holidays.list_supported_countries()
+
+
+_SPECS = ["US", "US-CA", "USA", "DE", "DE-BE", "DE-BY", "GB", "GB-SCT", "FR", "CA-QC", "AU-NSW"]
+_SPECS += ["JP", "IN", "BR", "MX", "IL", "CN", "NP", "AS", "PR", "ES-CT", "CH-ZH", "SE", "NZ"]
+
+
+@pytest.mark.parametrize("spec", _SPECS)
+def test_one_country_module_gives_the_same_calendar(spec: str) -> None:
+    """A calendar loaded from its own module (no holidays.countries) has exactly the
+    holidays (dates and names) holidays.country_holidays gives, 2020-2030."""
+    from routing.holiday_data import load_country_class
+
+    country, _, subdiv = spec.partition("-")
+    years = range(2020, 2031)
+    ours = load_country_class(country)(subdiv=subdiv or None, years=years)
+    reference = holidays.country_holidays(country, subdiv=subdiv or None, years=years)
+    assert dict(ours) == dict(reference)
+    assert len(ours) > 0
+
+
+def test_calendar_evaluation_imports_one_country() -> None:
+    """Validating and evaluating a calendar does not import every holidays country."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, datetime\n"
+        "from routing.config.models import BusinessHours\n"
+        "from routing.hours import is_holiday\n"
+        "h = BusinessHours(timezone='UTC', hours='09:00-17:00', holidays='US-CA')\n"
+        "assert is_holiday(h, datetime.date(2026, 7, 3))\n"
+        "assert not is_holiday(h, datetime.date(2026, 7, 6))\n"
+        "assert 'holidays.countries' not in sys.modules, 'all countries imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
