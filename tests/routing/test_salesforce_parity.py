@@ -56,6 +56,8 @@ SPELLINGS = {
 def _variants(value: str) -> list[str]:
     """The value as written, in other cases, padded, and near misses."""
     out = [value, value.upper(), value.lower(), f"  {value} ", value + "x", "x" + value]
+    if value.strip() != value:  # a literal with blanks around it, and the text without them
+        out += [value.strip(), value.strip().title()]
     if len(value) > 1:
         out.append(value[:-1])
     if re.fullmatch(r"\d{5}", value):
