@@ -66,5 +66,11 @@ def test_calendar_evaluation_imports_one_country() -> None:
         "assert is_holiday(h, datetime.date(2026, 7, 3))\n"
         "assert not is_holiday(h, datetime.date(2026, 7, 6))\n"
         "assert 'holidays.countries' not in sys.modules, 'all countries imported'\n"
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "from routing.holiday_data import load_country_class\n"
+        "codes = ['FR', 'GB', 'JP', 'FRA', 'GBR', 'JPN'] * 4\n"
+        "with ThreadPoolExecutor(8) as pool:\n"
+        "    classes = list(pool.map(load_country_class, codes))\n"
+        "assert len(set(classes)) == 3\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
