@@ -28,8 +28,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from routing.conditions.errors import ConditionError, PathItem
-from routing.conditions.matchers import MATCHERS, Test, build_test
-from routing.conditions.values import COLLECTION_TYPES, as_bool, fold, parse_number
+from routing.conditions.matchers import MATCHERS, Test, build_test, kind_of, scalar_arg
+from routing.conditions.values import as_bool, fold, parse_number
 
 __all__ = ["LiteralSet", "build_literal_test"]
 
@@ -79,25 +79,9 @@ class LiteralSet:
         return False
 
 
-def _kind(arg: Any) -> str:
-    if arg is None:
-        return "nothing"
-    if isinstance(arg, dict):
-        return "a mapping"
-    if isinstance(arg, COLLECTION_TYPES):
-        return "a list"
-    return type(arg).__name__
-
-
-def _scalar(arg: Any, path: tuple[PathItem, ...], what: str) -> Any:
-    if not isinstance(arg, str | int | float | bool):
-        raise ConditionError(path, f"{what} must be a string, number or boolean, got {_kind(arg)}")
-    return arg
-
-
 def _bound(arg: Any, path: tuple[PathItem, ...], name: str) -> int | float | str:
     if isinstance(arg, bool) or not isinstance(arg, str | int | float):
-        raise ConditionError(path, f"'{name}' needs a number or a text, got {_kind(arg)}")
+        raise ConditionError(path, f"'{name}' needs a number or a text, got {kind_of(arg)}")
     if isinstance(arg, str):
         if not arg.strip():
             raise ConditionError(path, f"'{name}' needs a non-empty text")
@@ -120,13 +104,13 @@ def _compare(op: Callable[[Any, Any], bool], bound: int | float | str) -> Test:
 def build_literal_test(field: str, name: str, arg: Any, path: tuple[PathItem, ...]) -> Test:
     """Compile matcher ``name`` (``eq`` = plain value) comparing the field as written."""
     if name == "eq":
-        return LiteralSet([_scalar(arg, path, "the value")]).__contains__
+        return LiteralSet([scalar_arg(arg, path, "the value")]).__contains__
     if name in ("in", "not_in"):
         if not isinstance(arg, list | tuple):
-            raise ConditionError(path, f"'{name}' needs a list of values, got {_kind(arg)}")
+            raise ConditionError(path, f"'{name}' needs a list of values, got {kind_of(arg)}")
         if not arg:
             raise ConditionError(path, f"'{name}' needs at least one value")
-        values = LiteralSet(_scalar(v, (*path, i), "each value") for i, v in enumerate(arg))
+        values = LiteralSet(scalar_arg(v, (*path, i), "each value") for i, v in enumerate(arg))
         if name == "in":
             return values.__contains__
         return lambda value: value not in values

@@ -103,13 +103,15 @@ class ValueSet:
         return False
 
 
-def _scalar(arg: Any, path: tuple[PathItem, ...], what: str) -> Any:
+def scalar_arg(arg: Any, path: tuple[PathItem, ...], what: str) -> Any:
     if not isinstance(arg, _SCALARS):
-        raise ConditionError(path, f"{what} must be a string, number or boolean, got {_kind(arg)}")
+        raise ConditionError(
+            path, f"{what} must be a string, number or boolean, got {kind_of(arg)}"
+        )
     return arg
 
 
-def _kind(arg: Any) -> str:
+def kind_of(arg: Any) -> str:
     if arg is None:
         return "nothing"
     if isinstance(arg, dict):
@@ -121,10 +123,10 @@ def _kind(arg: Any) -> str:
 
 def _value_list(arg: Any, path: tuple[PathItem, ...], name: str) -> list[Any]:
     if not isinstance(arg, list | tuple):
-        raise ConditionError(path, f"'{name}' needs a list of values, got {_kind(arg)}")
+        raise ConditionError(path, f"'{name}' needs a list of values, got {kind_of(arg)}")
     if not arg:
         raise ConditionError(path, f"'{name}' needs at least one value")
-    return [_scalar(item, (*path, i), "each value") for i, item in enumerate(arg)]
+    return [scalar_arg(item, (*path, i), "each value") for i, item in enumerate(arg)]
 
 
 # Equality on these fields compares normalised codes (SPEC §6): the leaf reads the
@@ -159,7 +161,7 @@ def _membership(field: str, items: list[Any], path: tuple[PathItem, ...]) -> Tes
 
 def _needle(arg: Any, path: tuple[PathItem, ...], name: str) -> str:
     if isinstance(arg, bool) or not isinstance(arg, str | int | float):
-        raise ConditionError(path, f"'{name}' needs a string, got {_kind(arg)}")
+        raise ConditionError(path, f"'{name}' needs a string, got {kind_of(arg)}")
     needle = fold(arg)
     if not needle:
         raise ConditionError(path, f"'{name}' needs a non-empty string")
@@ -169,7 +171,7 @@ def _needle(arg: Any, path: tuple[PathItem, ...], name: str) -> str:
 def _bound(field: str, arg: Any, path: tuple[PathItem, ...], name: str) -> Any:
     if field in POSTAL_FIELDS:
         if isinstance(arg, bool) or not isinstance(arg, str | int):
-            raise ConditionError(path, f"'{name}' needs a postal code, got {_kind(arg)}")
+            raise ConditionError(path, f"'{name}' needs a postal code, got {kind_of(arg)}")
         code = canonical_postal(arg)
         if not code:
             raise ConditionError(path, f"'{name}' needs a non-empty postal code")
@@ -243,7 +245,7 @@ def build_test(field: str, name: str, arg: Any, path: tuple[PathItem, ...]) -> T
         return lambda value: fold(value).endswith(needle)
     if name == "matches":
         if not isinstance(arg, str):
-            raise ConditionError(path, f"'matches' needs a regular expression, got {_kind(arg)}")
+            raise ConditionError(path, f"'matches' needs a regular expression, got {kind_of(arg)}")
         try:
             rx = re.compile(arg)
         except re.error as exc:
