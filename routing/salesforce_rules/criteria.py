@@ -104,15 +104,15 @@ def _common(
         raise Untranslatable(f"unknown operation {op!r} on {item.field}")
     if op == "within":
         raise Untranslatable(f"{item.field} within (a geolocation distance) has no equivalent")
-    if is_date_item(item, ref):
-        return date_condition(item, ref)
     key = ref.key
-    if raw is None or not raw.strip():
+    if raw is None or not raw.strip():  # blank means the same for every kind of field
         if op == "equals":
             return {key: {"exists": False}}
         if op == "notEqual":
             return {key: {"exists": True}}
         raise Untranslatable(f"{item.field} {op} <blank> has no defined meaning")
+    if is_date_item(item, ref):
+        return date_condition(item, ref)
     lowered = raw.strip().lower()
     if op in ("equals", "notEqual") and (ref.kind == "checkbox" or lowered in ("true", "false")):
         truth = (lowered == "true") == (op == "equals")  # a blank checkbox is false

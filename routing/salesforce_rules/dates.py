@@ -86,12 +86,7 @@ def _bound(item: CriteriaItem, text: str) -> str:
 
 def date_condition(item: CriteriaItem, ref: FieldRef) -> dict[str, Any]:
     op, raw, key = item.operation, item.value, ref.key
-    if raw is None or not raw.strip():
-        if op == "equals":
-            return {key: {"exists": False}}
-        if op == "notEqual":
-            return {key: {"exists": True}}
-        raise Untranslatable(f"{item.field} {op} <blank> has no defined meaning")
+    assert raw is not None and raw.strip(), "blank values are translated by the caller"
     if op != "notEqual" and op not in _OPS:
         raise Untranslatable(f"{item.field} {op} {raw}: {op} does not apply to a date")
     bounds = [_bound(item, v) for v in split_list(raw)]
