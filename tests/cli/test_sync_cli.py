@@ -85,6 +85,7 @@ def test_accounts_csv_from_a_salesforce_export(env: str, cli: CliRunner) -> None
     assert sources == {"csv"}
 
 
+@needs_shared
 def test_an_export_not_in_plain_utf8_says_how_it_was_read(
     env: str, cli: CliRunner, tmp_path: Path
 ) -> None:
