@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Literal
 
 import yaml
@@ -97,17 +98,33 @@ class _TooBig(yaml.YAMLError):
         self.message = message
 
 
-class _Lines:
-    """What both loaders below add to PyYAML's: each mapping's pairs as written (before `<<`
-    merges) and the constructed value of every key node, and the limits enforced while
-    composing, when an alias is still one shared node rather than a copy."""
+class _Keys:
+    """What the loaders below add to PyYAML's constructor: each mapping's pairs as written
+    (before `<<` merges) and the constructed value of every key node, for the line walk."""
 
-    anchors: dict[Any, Node]
     constructed_objects: dict[Node, Any]
 
-    def _init_lines(self) -> None:
+    def _init_keys(self) -> None:
         self.written_pairs: dict[MappingNode, list[tuple[Node, Node]]] = {}
         self.key_values: dict[Node, Any] = {}
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        self.written_pairs.setdefault(node, list(node.value))
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+        for key_node, _ in node.value:
+            if key_node in self.constructed_objects:
+                self.key_values[key_node] = self.constructed_objects[key_node]
+        return mapping
+
+
+class _Lines(_Keys):
+    """:class:`_Keys`, and the limits enforced while composing, when an alias is still one
+    shared node rather than a copy."""
+
+    anchors: dict[Any, Node]
+
+    def _init_lines(self) -> None:
+        self._init_keys()
         # [size, height] of each node being composed, innermost last: size counts the nodes
         # it expands to, height the collections nested in it (itself included).
         self._open: list[list[int]] = []
@@ -169,14 +186,6 @@ class _Lines:
             )
         self._add(shape)
 
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
-        self.written_pairs.setdefault(node, list(node.value))
-        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)  # type: ignore[misc]
-        for key_node, _ in node.value:
-            if key_node in self.constructed_objects:
-                self.key_values[key_node] = self.constructed_objects[key_node]
-        return mapping
-
 
 class _LineLoader(_Lines, yaml.SafeLoader):
     """PyYAML's pure-Python SafeLoader with :class:`_Lines`: the reference, and the one
@@ -190,29 +199,28 @@ class _LineLoader(_Lines, yaml.SafeLoader):
 _CParser: Any
 try:
     from yaml._yaml import CParser as _CParser
+    from yaml._yaml import get_version as _libyaml_version
 except ImportError:  # PyYAML built without libyaml
     _CParser = None
+else:
+    # libyaml's composer recurses in C: only a libyaml that refuses nesting past 1,000
+    # levels itself (0.2.6 on) may be handed a file before its depth is known.
+    if _libyaml_version() < (0, 2, 6):
+        _CParser = None
 
 
 if _CParser is not None:
 
-    class _CLineLoader(
-        _Lines,
-        yaml.composer.Composer,
-        _CParser,
-        yaml.constructor.SafeConstructor,
-        yaml.resolver.Resolver,
-    ):
-        """:class:`_LineLoader` with libyaml's scanner and parser (C) under the same
-        Python composer, constructor and resolver: the same nodes, several times faster
-        on a long routing.yml (thousands of rules)."""
+    class _CLineLoader(_Keys, _CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+        """libyaml scans, parses and composes (C), into the same nodes as PyYAML's composer
+        (an alias is the shared node it names, never a copy), several times faster; the
+        limits are checked on those nodes by :func:`_within_limits`."""
 
         def __init__(self, stream: str) -> None:
             _CParser.__init__(self, stream)
             yaml.constructor.SafeConstructor.__init__(self)
             yaml.resolver.Resolver.__init__(self)
-            yaml.composer.Composer.__init__(self)
-            self._init_lines()
+            self._init_keys()
 
 
 def _fast_path(text: str) -> bool:
@@ -229,6 +237,64 @@ def _fast_path(text: str) -> bool:
 # Where the two differ: libyaml takes tabs and `? ` in flow plain scalars that PyYAML
 # refuses; line breaks beyond \r and \n and byte order marks are left to PyYAML too.
 _NOT_FAST = re.compile("[\\t\x85\u2028\u2029\ufeff]|\\?(?:\\s|$)")
+
+
+def _compose_c(text: str) -> tuple[Any, Any, Any] | None:
+    """(loader, root node, data) read by libyaml; None where PyYAML must read the file:
+    an error, or a limit passed (its composer says which, and where)."""
+    loader = _CLineLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is not None and not _within_limits(root):
+            return None
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+    return loader, root, data
+
+
+def _within_limits(root: Node) -> bool:
+    """Whether composed nodes pass the limits :class:`_Lines` enforces while composing.
+
+    Walked in document order (before `<<` merges flatten mappings), a node met again is an
+    alias, and one met again while still open is an alias inside what it names. Each node is
+    walked once; an alias adds the size and height kept for its node, as in :class:`_Lines`.
+    """
+    shapes: dict[Node, tuple[int, int]] = {}  # finished nodes: (size expanded, height)
+    opened: set[Node] = set()
+    aliased = 0
+
+    def shape(node: Node, depth: int) -> tuple[int, int] | None:
+        # depth: the collections above `node`, itself a collection
+        nonlocal aliased
+        if depth >= MAX_DEPTH:
+            return None
+        opened.add(node)
+        size, height = 1, 0
+        items = node.value if isinstance(node, SequenceNode) else chain.from_iterable(node.value)
+        for child in items:
+            known = shapes.get(child)
+            if known is not None:  # an alias
+                aliased += known[0]
+                if aliased > MAX_ALIAS_NODES or depth + 1 + known[1] > MAX_DEPTH:
+                    return None
+            elif isinstance(child, ScalarNode):
+                known = shapes[child] = (1, 0)
+            elif child in opened:
+                return None
+            else:
+                known = shape(child, depth + 1)
+                if known is None:
+                    return None
+            size += known[0]
+            height = max(height, known[1])
+        opened.discard(node)
+        shapes[node] = (size, height + 1)
+        return shapes[node]
+
+    return isinstance(root, ScalarNode) or shape(root, 0) is not None
 
 
 def _compose(loader_type: Any, text: str) -> tuple[Any, Any, Any]:
@@ -271,10 +337,7 @@ def read_yaml(text: str, source: str = "routing.yml") -> YamlDocument:
         return YamlDocument(None, lines, [_too_large(text, source)])
     composed = None
     if _fast_path(text):
-        try:
-            composed = _compose(_CLineLoader, text)
-        except yaml.YAMLError:
-            composed = None  # PyYAML says what is wrong, and where
+        composed = _compose_c(text)  # None: PyYAML says what is wrong, and where
     if composed is None:
         try:
             # The reader checks the first characters as it is built: a control character
@@ -304,7 +367,7 @@ def _too_large(text: str, source: str) -> ConfigIssue:
 def _walk(
     node: Node,
     path: Path,
-    loader: _LineLoader,
+    loader: _Keys,
     lines: LineMap,
     issues: list[ConfigIssue],
     active: set[int],
@@ -335,7 +398,7 @@ def _walk(
 
 
 def _check_duplicates(
-    node: MappingNode, path: Path, loader: _LineLoader, issues: list[ConfigIssue], source: str
+    node: MappingNode, path: Path, loader: _Keys, issues: list[ConfigIssue], source: str
 ) -> None:
     first: dict[Any, Node] = {}
     for key_node, _ in loader.written_pairs.get(node) or node.value:

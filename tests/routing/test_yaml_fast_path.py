@@ -67,3 +67,34 @@ def test_edited_example(edits: list[tuple[int, str, int]]) -> None:
         text = text[:at] + insert + text[at + cut :]
     with pytest.MonkeyPatch.context() as monkeypatch:
         _same(text, monkeypatch)
+
+
+def _limit_docs() -> list[str]:
+    """Files just inside and just past each limit, which libyaml composes and the node walk
+    (yamlsource._within_limits) must judge as PyYAML's composer does."""
+    limit = yamlsource.MAX_DEPTH
+    nodes = yamlsource.MAX_ALIAS_NODES
+    docs = ["[" * n + "]" * n for n in (limit - 1, limit, limit + 1)]  # plain nesting
+    for height in (1, 5, limit):  # an alias of a node `height` deep, at every depth near the limit
+        anchored = "[" * height + "x" + "]" * height
+        for depth in (limit - height - 1, limit - height, limit - height + 1):
+            if depth >= 0:
+                docs.append(f"a: &a {anchored}\nb: " + "[" * depth + "*a" + "]" * depth)
+    item = "[" + ", ".join(["x"] * 99) + "]"  # 100 nodes
+    for count in (nodes // 100 - 1, nodes // 100, nodes // 100 + 1):
+        docs.append(f"a: &a {item}\nb: [" + ", ".join(["*a"] * count) + "]")
+    for count in (nodes - 1, nodes, nodes + 1):  # aliases of a scalar count one node each
+        docs.append("a: &s x\nb: [" + ", ".join(["*s"] * count) + "]")
+    docs += [
+        "a: &a [*a]",  # an alias inside what it names
+        "a: &a {b: {c: *a}}",
+        "a: &a [x, &b [y, *b]]",
+        "a: &a {k: v}\nb: {<<: *a, k: w}\nc: [*a, *a]",  # merges: aliases walked once each
+        "? &k [x]\n: *k\nz: *k",  # a collection as a key
+    ]
+    return docs
+
+
+@pytest.mark.parametrize("text", _limit_docs(), ids=lambda text: f"{len(text)}-chars")
+def test_limits_judged_alike(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _same(text, monkeypatch)
