@@ -174,6 +174,57 @@ class Router:
             evaluated,
         )
 
+    # -- routing in two halves ---------------------------------------------------
+    # What route() reads of the lead (which rules match) depends on the lead and the time
+    # alone, not on the roster: ``simulate`` works it out ahead, in another process, and
+    # routes with route_matching() in file order.
+    def matching(self, fields: Mapping[str, Any], now: datetime) -> tuple[int, ...]:
+        """Positions (in ``config.rules``) of every rule whose condition ``fields`` meet at
+        ``now``, in config order."""
+        if self._date_zone is not None:
+            fields = {**fields, ROUTING_TIME: routing_time(now, self._date_zone)}
+        rules = self._rules
+        found: list[int] = []
+        mask = self._lookup(fields)
+        while mask:
+            low = mask & -mask
+            mask ^= low
+            position = low.bit_length() - 1
+            if rules[position][1](fields)[0]:
+                found.append(position)
+        return tuple(found)
+
+    def route_matching(
+        self,
+        matching: Iterable[int],
+        owners: Mapping[str, Any],
+        roster: Roster,
+        now: datetime,
+    ) -> Decision:
+        """The decision :meth:`route` makes for a lead whose :meth:`matching` is given;
+        ``owners``: its ``account.owner`` and ``duplicate.owner`` (all owner targets read).
+        The trace has the targets tried and fallthroughs, not each rule's checks nor the
+        index entry."""
+        trace: Trace = []
+        at, hours = self._open_at
+        if at != now:
+            hours = {}
+            self._open_at = (now, hours)
+        rules = self._rules
+        for position in matching:
+            rule = rules[position][0]
+            for target in rule.assign:
+                decision = self._try_target(rule, target, owners, roster, now, trace, hours)
+                if decision is not None:
+                    return decision
+            trace.append({"step": "fallthrough", "rule": rule.name, "why": "no eligible target"})
+        return make_decision(
+            outcome="unrouted",
+            reason="no rule matched with an eligible target",
+            config_version=self.version,
+            trace=trace,
+        )
+
     def _summarise(
         self, decision: Decision, summary: dict[str, Any], considered: int, evaluated: int
     ) -> Decision:
@@ -367,7 +418,11 @@ def _untraced(condition: Condition) -> Traced:
     return run
 
 
+#: The lead fields owner targets read (``account_owner``, ``existing_owner``).
+OWNER_FIELDS = ("account.owner", "duplicate.owner")
+
+
 def _owner(fields: Mapping[str, Any], kind: str) -> str | None:
-    key = "account.owner" if kind == "account_owner" else "duplicate.owner"
+    key = OWNER_FIELDS[0] if kind == "account_owner" else OWNER_FIELDS[1]
     value = fields.get(key)
     return str(value) if value else None

@@ -25,12 +25,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from heapq import heappop, heappush
-from typing import Any
+from typing import Any, NamedTuple
 
 from routing.config.models import RoutingConfig
 from routing.decision import Decision
 from routing.eligibility import CAP_WINDOWS
-from routing.engine import Router
+from routing.engine import OWNER_FIELDS, Router
 from routing.normalize import normalize_lead
 from routing.roster import RepLoad, Roster
 
@@ -39,6 +39,7 @@ __all__ = [
     "Comparing",
     "Comparison",
     "PoolFairness",
+    "Prepared",
     "SimDecision",
     "SimLead",
     "Simulation",
@@ -66,6 +67,21 @@ class SimLead:
     created_at: datetime | None = None
     # Set when ``fields`` are already normalised (skips ``normalize_lead``).
     normalized: bool = False
+
+
+class Prepared(NamedTuple):
+    """What routing reads of one lead before it looks at the roster
+    (:meth:`Simulation.prepare`): small and picklable, for a reader process to send."""
+
+    id: str
+    at: datetime
+    matching: tuple[int, ...]  # Router.matching
+    owners: Mapping[str, Any]  # the OWNER_FIELDS the lead has
+    tier: str | None
+    score: int | float | None
+
+
+_NO_OWNERS: Mapping[str, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -367,6 +383,48 @@ class Simulation:
                 "decision": decision,
                 "tier": enriched.get("tier"),
                 "score": enriched.get("score"),
+            },
+        )
+        return sim
+
+    # -- in two halves: Router.matching ahead (another process), then in file order ------
+    def prepare(self, lead: SimLead) -> Prepared:
+        """The part of :meth:`route` that reads the lead alone (normalise, enrich, which
+        rules match): it needs no roster, so it may run ahead of :meth:`decide`."""
+        now = lead.created_at or self.default_time
+        router = self.router
+        fields = lead.fields if lead.normalized else normalize_lead(lead.fields)
+        enriched = router.enrich(fields)
+        owners = {key: enriched[key] for key in OWNER_FIELDS if key in enriched}
+        return Prepared(
+            lead.id,
+            now,
+            router.matching(enriched, now),
+            owners or _NO_OWNERS,
+            enriched.get("tier"),
+            enriched.get("score"),
+        )
+
+    def decide(self, lead: Prepared) -> SimDecision:
+        """:meth:`route` of a lead :meth:`prepare` read: the same decision, in the order
+        leads are decided. Only without kept traces (the rules' checks are not traced)."""
+        if self.keep_traces:
+            raise ValueError("decide() keeps no rule traces: use route() with keep_traces")
+        now = lead.at
+        decision = self.router.route_matching(lead.matching, lead.owners, self._state.at(now), now)
+        self._state.record(decision, now, track_caps=decision.assignee in self._capped)
+        self._count(lead.id, decision)
+        decision.trace.clear()
+        sim = _new(SimDecision)
+        _put(
+            sim,
+            "__dict__",
+            {
+                "lead": lead.id,
+                "at": now,
+                "decision": decision,
+                "tier": lead.tier,
+                "score": lead.score,
             },
         )
         return sim

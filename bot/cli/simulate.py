@@ -12,11 +12,13 @@ import json
 import os
 import sys
 import textwrap
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
+
+from bot.cli import read_ahead
 
 # What a run needs is imported when it runs (``leadrouter`` start-up is part of every
 # simulate): the engine and the CSV reader in ``handle``, rich only for tables, the
@@ -24,12 +26,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from bot.leads_csv import CsvLead, LeadsFile, LeadsStream
+    from bot.leads_csv import BadRow, CsvLead, LeadsFile, LeadsStream
     from routing.config.models import RoutingConfig
     from routing.matching import MatchIndex
     from routing.simulate import (
         Comparing,
         Comparison,
+        Prepared,
         SimDecision,
         SimLead,
         Simulation,
@@ -83,6 +86,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         action="store_true",
         help="with --format json: each decision also has its full trace (every rule tried, "
         "every candidate and why), as `leadrouter explain` shows a stored lead's",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=_jobs_arg,
+        help="processes to use: 2 reads, normalises and matches the leads in a second "
+        "process while this one routes them (--format json without --trace or --against); "
+        "1 does all in one (default: 2 where two CPUs are free)",
     )
     parser.add_argument(
         "--compare-owner",
@@ -139,6 +149,12 @@ def _sim_leads(
         sim = row.sim_lead(use_created_at=use_created_at)
         result = index.match(sim.fields, owner_to_rep=owners)
         yield SimLead(sim.id, {**sim.fields, **result.fields()}, sim.created_at, normalized=True)
+
+
+def _jobs_arg(value: str) -> int:
+    if value not in ("1", "2"):
+        raise argparse.ArgumentTypeError(f"{value!r}: use 1 or 2")
+    return int(value)
 
 
 def _time_arg(value: str) -> datetime:
@@ -207,7 +223,13 @@ def handle(args: argparse.Namespace) -> int:
         stream_rows: Iterator[CsvLead] = iter(leads_file)
         decisions: Iterable[SimDecision]
         finish: Callable[[dict[str, Any]], None] | None = None
-        if old is None:
+        ahead: Iterator[Prepared] | None = None
+        if old is None and not args.trace and read_ahead.usable(args.jobs):
+            # Reading, normalising and matching need no roster: a second process does them
+            # while this one routes in file order (bot/cli/read_ahead.py).
+            ahead = _prepared_ahead(run, leads_file, use_created, matcher)
+            decisions = map(run.decide, ahead)
+        elif old is None:
             decisions = map(run.route, _sim_leads(stream_rows, use_created, matcher, config))
         else:
             before_run = Simulation(old, default_time, keep_traces=False)
@@ -243,6 +265,9 @@ def handle(args: argparse.Namespace) -> int:
         except BrokenPipeError:  # `| head`: the reader left; no traceback for that
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 1
+        finally:
+            if isinstance(ahead, Generator):
+                ahead.close()  # stops the read-ahead process if it is still reading
         _report_rows(leads_file)
         return 0
 
@@ -278,6 +303,24 @@ def handle(args: argparse.Namespace) -> int:
     else:
         _tables(result, comparison, leads_file, default_time, config_path, args.against)
     return 0
+
+
+def _prepared_ahead(
+    run: Simulation, leads_file: LeadsStream, use_created: bool, matcher: MatchIndex | None
+) -> Iterator[Prepared]:
+    """The file's leads as ``run.prepare`` reads them, made in a second process; the
+    file's row counts come back with the last of them."""
+
+    def produce() -> Iterator[Prepared]:
+        return map(run.prepare, _sim_leads(iter(leads_file), use_created, matcher, run.config))
+
+    def counts() -> tuple[int, list[BadRow]]:
+        return leads_file.good, leads_file.bad_rows
+
+    def keep(got: tuple[int, list[BadRow]]) -> None:
+        leads_file.good, leads_file.bad_rows = got
+
+    return read_ahead.ahead(produce, counts, keep)
 
 
 def _both(

@@ -26,8 +26,12 @@ AT = "2026-03-02T15:00:00Z"
 GENERATED_CONFIG_SHA256 = "1712879537ae30b8552aee0b7190f0fe52c07bfb0353a8bb750e0de91446d069"
 
 
-def _simulate(cli: CliRunner, *args: str | Path) -> dict[str, Any]:
-    run = cli("simulate", "--format", "json", "--at", AT, *args)
+# One process, and with the leads read ahead in a second one (bot/cli/read_ahead.py).
+JOBS = pytest.mark.parametrize("jobs", ["1", "2"])
+
+
+def _simulate(cli: CliRunner, jobs: str, *args: str | Path) -> dict[str, Any]:
+    run = cli("simulate", "--format", "json", "--at", AT, "--jobs", jobs, *args)
     assert run.code == 0, run.err
     doc: dict[str, Any] = json.loads(run.out)
     del doc["summary"]["input"]
@@ -46,17 +50,22 @@ def _same(got: dict[str, Any], expected: dict[str, Any]) -> None:
     assert got["summary"] == expected["summary"]
 
 
-def test_example_config_decides_as_before(cli: CliRunner) -> None:
+@JOBS
+def test_example_config_decides_as_before(cli: CliRunner, jobs: str) -> None:
     examples = EXAMPLE_CONFIG.parent
     got = _simulate(
         cli,
+        jobs,
         "--config", EXAMPLE_CONFIG, "--leads", GOLDEN / "example-leads.csv",
         "--accounts", examples / "accounts.csv", "--contacts", examples / "contacts.csv",
     )  # fmt: skip
     _same(got, _expected("example"))
 
 
-def test_generated_3000_rule_config_decides_as_before(cli: CliRunner, tmp_path: Path) -> None:
+@JOBS
+def test_generated_3000_rule_config_decides_as_before(
+    cli: CliRunner, tmp_path: Path, jobs: str
+) -> None:
     pytest.importorskip("benchmarks.routing")
     from tests.data.simulate_golden.make_golden import generated_config
 
@@ -67,5 +76,5 @@ def test_generated_3000_rule_config_decides_as_before(cli: CliRunner, tmp_path: 
         "the routing benchmark's generator no longer makes the config the golden file was "
         "made with: restore it, or remake the golden file from the pre-#15 code"
     )
-    got = _simulate(cli, "--config", config, "--leads", GOLDEN / "generated-leads.csv")
+    got = _simulate(cli, jobs, "--config", config, "--leads", GOLDEN / "generated-leads.csv")
     _same(got, _expected("generated"))

@@ -10,6 +10,8 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from tests.cli.conftest import EXAMPLE_CONFIG, EXAMPLE_LEADS, REPO, CliRunner
 
 AT = "2026-03-02T15:00:00Z"
@@ -46,11 +48,13 @@ def test_trace_flag_with_against(cli: CliRunner) -> None:
     assert doc["summary"]["changes"] == []
 
 
-def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
+@pytest.mark.parametrize("mode", [["--trace"], ["--jobs", "2"], ["--jobs", "1"]])
+def test_a_reader_that_leaves_early_gets_no_traceback(mode: list[str]) -> None:
+    """`simulate ... | head`: no traceback, and (--jobs 2) the read-ahead process ends too."""
     leads = REPO / "tests" / "data" / "simulate_golden" / "example-leads.csv"  # 700: > a pipe
     args = ["simulate", "--config", str(EXAMPLE_CONFIG), "--leads", str(leads), "--format"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", *args, "json", "--at", AT, "--trace"],
+        [sys.executable, "-m", "bot.cli", *args, "json", "--at", AT, *mode],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -58,7 +62,7 @@ def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.read(10)
     proc.stdout.close()
-    err = proc.stderr.read().decode()
+    err = proc.stderr.read().decode()  # EOF: every process holding stderr has ended
     proc.wait(timeout=60)
     assert "Traceback" not in err
 

@@ -249,3 +249,45 @@ def test_decision_to_dict_is_json_ready(router: Router) -> None:
     d = route(router, employees=2000)
     data = d.to_dict()
     assert json.loads(json.dumps(data))["assignee"] == "alice"
+
+
+# -- in two halves: matching (the lead and the time) then route_matching (the roster) -------
+HALVES_LEADS = [
+    {"account.matched": True, "account.owner": "carol"},
+    {"account.matched": True, "account.owner": "nobody-known"},
+    {"account.matched": True},
+    {"duplicate.matched": True, "duplicate.owner": "dave"},
+    {"industry": "Healthcare"},
+    {"lead_source": "Demo Request", "country": "DE"},
+    {"country": "DE"},
+    {"country": "DE", "employees": 5000},
+    {"employees": 10},
+    {},
+]
+HALVES_ROSTERS = [
+    Roster(),
+    away("maria", "carol", "dave"),
+    away("alice", "bob", "carol", "dave", "maria"),
+    Roster(pools={"west": {"last": "alice"}, "east": {"credit": {"carol": 1, "dave": -1}}}),
+]
+
+
+@pytest.mark.parametrize("roster", HALVES_ROSTERS)
+def test_matching_then_route_matching_decides_as_route(roster: Roster) -> None:
+    untraced = Router(parse_config(CONFIG), rule_traces=False)
+    for fields in HALVES_LEADS:
+        whole = untraced.route(fields, roster, NOW)
+        owners = {k: v for k, v in fields.items() if k in ("account.owner", "duplicate.owner")}
+        halves = untraced.route_matching(untraced.matching(fields, NOW), owners, roster, NOW)
+        for name in ("outcome", "rule", "target", "assignee", "queue", "pool", "reason"):
+            assert getattr(halves, name) == getattr(whole, name), (fields, name)
+        assert halves.pool_state == whole.pool_state
+        # The same targets and fallthroughs; no index entry, no rule checks.
+        assert halves.trace == [s for s in whole.trace if s["step"] != "index"]
+
+
+def test_matching_lists_every_matching_rule_in_order(router: Router) -> None:
+    rules = [r.name for r in router.config.rules]
+    got = router.matching({"lead_source": "Demo Request", "country": "DE", "employees": 5000}, NOW)
+    assert [rules[i] for i in got] == ["Demo", "Germany", "Big"]
+    assert router.matching({"employees": 3}, NOW) == ()

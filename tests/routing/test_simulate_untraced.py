@@ -1,6 +1,8 @@
 """simulate without kept traces routes with ``Router(rule_traces=False)`` (no rule entries or
 checks built): every decision, rotation state and summary count is what the fully traced
-router gives, on generated configs and leads."""
+router gives, on generated configs and leads. So does routing in two halves
+(``Simulation.prepare`` then ``decide``: ``Router.matching`` then ``route_matching``), as
+``simulate`` does with the leads read ahead in a second process."""
 
 from __future__ import annotations
 
@@ -19,11 +21,15 @@ from tests.routing.test_simulate_roster import CONFIG, _leads
 T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
 
-def _run(config: RoutingConfig, leads: list[SimLead], router: Router | None) -> Any:
+def _run(
+    config: RoutingConfig, leads: list[SimLead], router: Router | None, split: bool = False
+) -> Any:
     run = Simulation(config, T0, router=router, keep_traces=False)
+    # split: every lead prepared first (as the read-ahead process does), then decided.
+    prepared = [run.prepare(lead) for lead in leads] if split else []
     decisions = []
-    for lead in leads:
-        sim = run.route(lead)
+    for i, lead in enumerate(leads):
+        sim = run.decide(prepared[i]) if split else run.route(lead)
         d = sim.decision
         decisions.append((sim.to_json(), d.outcome, d.pool, d.strategy, d.pool_state, sim.tier))
     return decisions, run.result().summary_json()
@@ -36,6 +42,9 @@ def _same(config: RoutingConfig, leads: list[SimLead]) -> None:
     got, want = _run(config, leads, None), _run(config, leads, reference)
     assert got[0] == want[0]
     assert got[1] == want[1]
+    halves = _run(config, leads, None, split=True)
+    assert halves[0] == want[0]
+    assert halves[1] == want[1]
 
 
 @pytest.mark.parametrize("size", [50, 400])
