@@ -62,6 +62,8 @@ class Router:
             (rule, compile_traced(condition, rule.name) if rule_traces else _untraced(condition))
             for rule, condition in zip(config.rules, conditions, strict=True)
         ]
+        # Each rule's condition alone, for matching() (no trace entry to build).
+        self._evaluate = [condition.evaluate for condition in conditions]
         self.rule_index = self._index = RuleIndex(conditions, enabled=index)
         self._lookup = self._index.lookup
         self._skip_why = (
@@ -183,14 +185,14 @@ class Router:
         ``now``, in config order."""
         if self._date_zone is not None:
             fields = {**fields, ROUTING_TIME: routing_time(now, self._date_zone)}
-        rules = self._rules
+        evaluate = self._evaluate
         found: list[int] = []
         mask = self._lookup(fields)
         while mask:
             low = mask & -mask
             mask ^= low
             position = low.bit_length() - 1
-            if rules[position][1](fields)[0]:
+            if evaluate[position](fields):
                 found.append(position)
         return tuple(found)
 

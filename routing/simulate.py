@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from heapq import heappop, heappush
-from typing import Any, NamedTuple
+from typing import Any
 
 from routing.config.models import RoutingConfig
 from routing.decision import Decision
@@ -69,17 +69,11 @@ class SimLead:
     normalized: bool = False
 
 
-class Prepared(NamedTuple):
-    """What routing reads of one lead before it looks at the roster
-    (:meth:`Simulation.prepare`): small and picklable, for a reader process to send."""
-
-    id: str
-    at: datetime
-    matching: tuple[int, ...]  # Router.matching
-    owners: Mapping[str, Any]  # the OWNER_FIELDS the lead has
-    tier: str | None
-    score: int | float | None
-
+#: What routing reads of one lead before it looks at the roster (:meth:`Simulation.prepare`):
+#: (lead id, routing time, ``Router.matching`` positions, the ``OWNER_FIELDS`` the lead has,
+#: tier, score). A plain tuple: a reader process pickles one per lead, and a named tuple
+#: costs five times as much to pickle.
+Prepared = tuple[str, datetime, tuple[int, ...], Mapping[str, Any], str | None, int | float | None]
 
 _NO_OWNERS: Mapping[str, Any] = {}
 
@@ -391,13 +385,19 @@ class Simulation:
     def prepare(self, lead: SimLead) -> Prepared:
         """The part of :meth:`route` that reads the lead alone (normalise, enrich, which
         rules match): it needs no roster, so it may run ahead of :meth:`decide`."""
-        now = lead.created_at or self.default_time
-        router = self.router
         fields = lead.fields if lead.normalized else normalize_lead(lead.fields)
+        return self.prepare_fields(lead.id, fields, lead.created_at)
+
+    def prepare_fields(
+        self, lead_id: str, fields: Mapping[str, Any], created_at: datetime | None
+    ) -> Prepared:
+        """:meth:`prepare` of a lead given by its parts, ``fields`` normalised."""
+        now = created_at or self.default_time
+        router = self.router
         enriched = router.enrich(fields)
         owners = {key: enriched[key] for key in OWNER_FIELDS if key in enriched}
-        return Prepared(
-            lead.id,
+        return (
+            lead_id,
             now,
             router.matching(enriched, now),
             owners or _NO_OWNERS,
@@ -410,22 +410,16 @@ class Simulation:
         leads are decided. Only without kept traces (the rules' checks are not traced)."""
         if self.keep_traces:
             raise ValueError("decide() keeps no rule traces: use route() with keep_traces")
-        now = lead.at
-        decision = self.router.route_matching(lead.matching, lead.owners, self._state.at(now), now)
+        lead_id, now, matching, owners, tier, score = lead
+        decision = self.router.route_matching(matching, owners, self._state.at(now), now)
         self._state.record(decision, now, track_caps=decision.assignee in self._capped)
-        self._count(lead.id, decision)
+        self._count(lead_id, decision)
         decision.trace.clear()
         sim = _new(SimDecision)
         _put(
             sim,
             "__dict__",
-            {
-                "lead": lead.id,
-                "at": now,
-                "decision": decision,
-                "tier": lead.tier,
-                "score": lead.score,
-            },
+            {"lead": lead_id, "at": now, "decision": decision, "tier": tier, "score": score},
         )
         return sim
 

@@ -312,6 +312,12 @@ def _prepared_ahead(
     file's row counts come back with the last of them."""
 
     def produce() -> Iterator[Prepared]:
+        if matcher is None:  # straight from the rows (no SimLead per row)
+            prepare = run.prepare_fields
+            return (
+                prepare(row.lead_id, row.fields, row.created_at if use_created else None)
+                for row in leads_file
+            )
         return map(run.prepare, _sim_leads(iter(leads_file), use_created, matcher, run.config))
 
     def counts() -> tuple[int, list[BadRow]]:
