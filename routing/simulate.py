@@ -429,18 +429,15 @@ class Simulation:
         pending = self._pending_skips
         for step in d.trace:
             candidates = step.get("candidates")
-            if not candidates or step.get("step") != "target":
+            if not candidates or step["step"] != "target":
                 continue
-            target = step.get("target")
+            target = step["target"]
             if target.__class__ is not str:
                 target = str(target)
             if not target.startswith("pool "):
                 continue
-            pending += [
-                (target, cand.get("rep"), cand.get("why"))
-                for cand in candidates
-                if not cand.get("eligible")
-            ]
+            # Every candidate entry has rep, eligible and why (engine, pool_checks).
+            pending += [(target, c["rep"], c["why"]) for c in candidates if not c["eligible"]]
         if len(pending) >= _SKIP_BATCH:
             self._skips.update(pending)
             pending.clear()

@@ -16,7 +16,7 @@ import pickle
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from typing import Any, TypeVar
 
 __all__ = ["ReadAheadError", "ahead", "cpus", "usable"]
@@ -55,7 +55,7 @@ def ahead(
     done: Callable[[R], None],
     *,
     batch: int = BATCH,
-) -> Iterator[T]:
+) -> Generator[T, None, None]:
     """The items of ``produce()``, made in a forked child process, in order; once the last
     is read, ``done`` gets what ``finish()`` returned in the child (counts the producer kept).
 

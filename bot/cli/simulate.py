@@ -223,7 +223,7 @@ def handle(args: argparse.Namespace) -> int:
         stream_rows: Iterator[CsvLead] = iter(leads_file)
         decisions: Iterable[SimDecision]
         finish: Callable[[dict[str, Any]], None] | None = None
-        ahead: Iterator[Prepared] | None = None
+        ahead: Generator[Prepared, None, None] | None = None
         if old is None and not args.trace and read_ahead.usable(args.jobs):
             # Reading, normalising and matching need no roster: a second process does them
             # while this one routes in file order (bot/cli/read_ahead.py).
@@ -266,19 +266,28 @@ def handle(args: argparse.Namespace) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 1
         finally:
-            if isinstance(ahead, Generator):
+            if ahead is not None:
                 ahead.close()  # stops the read-ahead process if it is still reading
         _report_rows(leads_file)
         return 0
 
-    leads = list(leads_file)
     traces = args.trace and args.format == "json"
-    result = simulate(
-        config,
-        _sim_leads(leads, use_created, matcher, config),
-        default_time,
-        keep_traces=traces,
-    )
+    leads: list[CsvLead] = []
+    if old is None and not traces and read_ahead.usable(args.jobs):
+        run = Simulation(config, default_time, keep_traces=False)
+        prepared = _prepared_ahead(run, leads_file, use_created, matcher)
+        try:
+            result = run.result([run.decide(lead) for lead in prepared])
+        finally:
+            prepared.close()
+    else:
+        leads = list(leads_file)
+        result = simulate(
+            config,
+            _sim_leads(leads, use_created, matcher, config),
+            default_time,
+            keep_traces=traces,
+        )
     comparison = None
     if old is not None:
         before_leads: Iterable[CsvLead] = leads
@@ -307,7 +316,7 @@ def handle(args: argparse.Namespace) -> int:
 
 def _prepared_ahead(
     run: Simulation, leads_file: LeadsStream, use_created: bool, matcher: MatchIndex | None
-) -> Iterator[Prepared]:
+) -> Generator[Prepared, None, None]:
     """The file's leads as ``run.prepare`` reads them, made in a second process; the
     file's row counts come back with the last of them."""
 
