@@ -16,7 +16,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from bot.cli import read_ahead
 
@@ -38,6 +38,9 @@ if TYPE_CHECKING:
         Simulation,
         SimulationResult,
     )
+
+
+T = TypeVar("T")
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -183,7 +186,7 @@ def _load(path: Path) -> RoutingConfig | None:
 def handle(args: argparse.Namespace) -> int:
     from bot.crm_csv import CrmCsvError
     from bot.leads_csv import CsvError, LeadsStream
-    from routing.simulate import Comparing, Simulation, compare, simulate
+    from routing.simulate import Simulation, compare, simulate
 
     config_path = args.config or Path(os.environ.get("LEADROUTER_CONFIG", "routing.yml"))
     config = _load(config_path)
@@ -220,36 +223,9 @@ def handle(args: argparse.Namespace) -> int:
         # One lead at a time from the file to stdout: memory stays flat on any file (with
         # --against, both configs route each lead in turn; only changes are kept).
         run = Simulation(config, default_time, keep_traces=args.trace)
-        stream_rows: Iterator[CsvLead] = iter(leads_file)
-        decisions: Iterable[SimDecision]
-        finish: Callable[[dict[str, Any]], None] | None = None
-        ahead: Generator[Prepared, None, None] | None = None
-        if old is None and not args.trace and read_ahead.usable(args.jobs):
-            # Reading, normalising and matching need no roster: a second process does them
-            # while this one routes in file order (bot/cli/read_ahead.py).
-            ahead = _prepared_ahead(run, leads_file, use_created, matcher)
-            decisions = map(run.decide, ahead)
-        elif old is None:
-            decisions = map(run.route, _sim_leads(stream_rows, use_created, matcher, config))
-        else:
-            before_run = Simulation(old, default_time, keep_traces=False)
-            comparing = Comparing()
-            after_rows, before_rows = itertools.tee(stream_rows)
-            decisions = _both(
-                run,
-                before_run,
-                comparing,
-                _sim_leads(after_rows, use_created, matcher, config),
-                _sim_leads(before_rows, use_created, matcher, old),
-            )
-
-            def add_comparison(summary: dict[str, Any]) -> None:
-                comparison = comparing.result(run.result(), before_run.result())
-                summary.update(comparison.to_json())
-                summary["against"] = {"config": str(args.against), **comparison.before_summary}
-
-            finish = add_comparison
-
+        decisions, ahead, finish = _streamed(
+            args, run, old, leads_file, use_created, matcher, default_time
+        )
         try:
             _stream_json(
                 sys.stdout,
@@ -275,7 +251,7 @@ def handle(args: argparse.Namespace) -> int:
     leads: list[CsvLead] = []
     if old is None and not traces and read_ahead.usable(args.jobs):
         run = Simulation(config, default_time, keep_traces=False)
-        prepared = _prepared_ahead(run, leads_file, use_created, matcher)
+        prepared = _ahead(leads_file, lambda: _prepared(run, leads_file, use_created, matcher))
         try:
             result = run.result([run.decide(lead) for lead in prepared])
         finally:
@@ -314,20 +290,87 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
-def _prepared_ahead(
-    run: Simulation, leads_file: LeadsStream, use_created: bool, matcher: MatchIndex | None
-) -> Generator[Prepared, None, None]:
-    """The file's leads as ``run.prepare`` reads them, made in a second process; the
-    file's row counts come back with the last of them."""
+def _streamed(
+    args: argparse.Namespace,
+    run: Simulation,
+    old: RoutingConfig | None,
+    leads_file: LeadsStream,
+    use_created: bool,
+    matcher: MatchIndex | None,
+    default_time: datetime,
+) -> tuple[
+    Iterable[SimDecision],
+    Generator[Any, None, None] | None,
+    Callable[[dict[str, Any]], None] | None,
+]:
+    """The decisions to stream (with --against: ``old`` routes each lead too and the pair
+    is compared), the read-ahead generator to close if one is used, and what adds the
+    comparison to the summary."""
+    from routing.simulate import Comparing, Simulation
 
-    def produce() -> Iterator[Prepared]:
-        if matcher is None:  # straight from the rows (no SimLead per row)
-            prepare = run.prepare_fields
-            return (
-                prepare(row.lead_id, row.fields, row.created_at if use_created else None)
-                for row in leads_file
+    config = run.config
+    ahead: Generator[Any, None, None] | None = None
+    finish: Callable[[dict[str, Any]], None] | None = None
+    decisions: Iterable[SimDecision]
+    read_first = not args.trace and read_ahead.usable(args.jobs)
+    if old is None:
+        if read_first:
+            # Reading, normalising and matching need no roster: a second process does them
+            # while this one routes in file order (bot/cli/read_ahead.py).
+            ahead = _ahead(leads_file, lambda: _prepared(run, leads_file, use_created, matcher))
+            decisions = map(run.decide, ahead)
+        else:
+            decisions = map(run.route, _sim_leads(iter(leads_file), use_created, matcher, config))
+        return decisions, ahead, finish
+
+    before_run = Simulation(old, default_time, keep_traces=False)
+    comparing = Comparing()
+    if read_first:
+
+        def pairs() -> Iterator[tuple[Prepared, Prepared]]:
+            after_rows, before_rows = itertools.tee(iter(leads_file))
+            return zip(
+                map(run.prepare, _sim_leads(after_rows, use_created, matcher, config)),
+                map(before_run.prepare, _sim_leads(before_rows, use_created, matcher, old)),
+                strict=True,
             )
-        return map(run.prepare, _sim_leads(iter(leads_file), use_created, matcher, run.config))
+
+        ahead = _ahead(leads_file, pairs)
+        decisions = _both_decided(run, before_run, comparing, ahead)
+    else:
+        after_rows, before_rows = itertools.tee(iter(leads_file))
+        decisions = _both(
+            run,
+            before_run,
+            comparing,
+            _sim_leads(after_rows, use_created, matcher, config),
+            _sim_leads(before_rows, use_created, matcher, old),
+        )
+
+    def add_comparison(summary: dict[str, Any]) -> None:
+        comparison = comparing.result(run.result(), before_run.result())
+        summary.update(comparison.to_json())
+        summary["against"] = {"config": str(args.against), **comparison.before_summary}
+
+    return decisions, ahead, add_comparison
+
+
+def _prepared(
+    run: Simulation, leads_file: LeadsStream, use_created: bool, matcher: MatchIndex | None
+) -> Iterator[Prepared]:
+    """The file's leads as ``run.prepare`` reads them."""
+    if matcher is None:  # straight from the rows (no SimLead per row)
+        prepare = run.prepare_fields
+        return (
+            prepare(row.lead_id, row.fields, row.created_at if use_created else None)
+            for row in leads_file
+        )
+    return map(run.prepare, _sim_leads(iter(leads_file), use_created, matcher, run.config))
+
+
+def _ahead(leads_file: LeadsStream, produce: Callable[[], Iterable[T]]) -> Generator[T, None, None]:
+    """``produce()`` (which reads ``leads_file``) made in a second process; the file's row
+    counts come back with the last item."""
 
     def counts() -> tuple[int, list[BadRow]]:
         return leads_file.good, leads_file.bad_rows
@@ -336,6 +379,19 @@ def _prepared_ahead(
         leads_file.good, leads_file.bad_rows = got
 
     return read_ahead.ahead(produce, counts, keep)
+
+
+def _both_decided(
+    run: Simulation,
+    before_run: Simulation,
+    comparing: Comparing,
+    pairs: Iterable[tuple[Prepared, Prepared]],
+) -> Iterator[SimDecision]:
+    """:func:`_both` of leads read ahead."""
+    for new_lead, old_lead in pairs:
+        new = run.decide(new_lead)
+        comparing.add(before_run.decide(old_lead), new)
+        yield new
 
 
 def _both(

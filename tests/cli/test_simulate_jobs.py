@@ -59,3 +59,21 @@ def test_bad_rows_counted_in_the_reading_process_are_reported(
         assert summary["input"]["rows"] == 5
         assert [bad["row"] for bad in summary["bad_rows"]] == [2, 3, 4]
         assert summary["totals"]["leads"] == 2
+
+
+def test_same_comparison_with_against(cli: CliRunner, tmp_path: Path) -> None:
+    """--against: both configs' matching is read ahead, each lead routed by both in turn."""
+    other = tmp_path / "other.yml"
+    text = EXAMPLE_CONFIG.read_text()
+    assert "Catch-all" in text
+    other.write_text(text.replace("name: Catch-all", "name: Everything else"))
+    (code, out, err), _ = _both(
+        cli, "--leads", LEADS, "--format", "json", "--against", other,
+        "--accounts", EXAMPLES / "accounts.csv", "--contacts", EXAMPLES / "contacts.csv",
+    )  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)["summary"]
+    assert summary["changes"], "renaming the catch-all changes its leads' rule"
+    assert {(c["before"]["rule"], c["after"]["rule"]) for c in summary["changes"]} == {
+        ("Everything else", "Catch-all")
+    }
