@@ -66,14 +66,15 @@ def test_help_still_lists_every_command() -> None:
 
 def test_validate_and_simulate_freeze_what_they_leave_at_exit() -> None:
     # The handler registered before main runs after main's: it sees the objects frozen, so the
-    # teardown collections skip them. `run` (connections to finalize) keeps them unfrozen.
+    # teardown collections skip them. `run` (connections to finalize) keeps them unfrozen, and
+    # a caller that goes on after main gets them back unfrozen.
     code = (
         "import atexit, contextlib, gc, io, sys\n"
         "from bot.cli import main\n"
         "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0))\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    code = main(sys.argv[1:])\n"
-        "assert code == 0, code\n"
+        "assert code == 0 and gc.get_freeze_count() == 0 and gc.isenabled()\n"
     )
     example = str(REPO / "examples" / "routing.yml")
     for argv, frozen in ((("validate", example), True), (("--help",), False)):
