@@ -75,10 +75,16 @@ def lead_timezone(fields: Mapping[str, Any]) -> str | None:
 def _single_clock(country: str) -> str | None:
     """The country's zone when all its zones keep the same clock (Berlin and Büsingen)."""
     zones = _country_zones().get(country, ())
-    if not zones:
+    if len(zones) < 2:
+        return zones[0] if zones else None
+    # Each zone read from disk only until one keeps another clock (the US's tenth, say).
+    first = _clock(zones[0])
+    if any(_clock(zone) != first for zone in zones[1:]):
         return None
-    clocks = {
-        tuple(datetime(2026, month, 15, 12, tzinfo=ZoneInfo(z)).utcoffset() for month in (1, 7))
-        for z in zones
-    }
-    return zones[0] if len(clocks) == 1 else None
+    return zones[0]
+
+
+def _clock(zone: str) -> tuple[Any, ...]:
+    """The zone's UTC offsets in January and July."""
+    tz = ZoneInfo(zone)
+    return tuple(datetime(2026, month, 15, 12, tzinfo=tz).utcoffset() for month in (1, 7))
