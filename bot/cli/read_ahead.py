@@ -72,11 +72,18 @@ def ahead(
         os.close(read_fd)
         _child(write_fd, produce, finish, batch)
     os.close(write_fd)
-    finished = False
+    finished = reaped = False
     try:
         with os.fdopen(read_fd, "rb", buffering=1 << 16) as pipe:
             while True:
-                kind, payload = _receive(pipe, pid)
+                message = _receive(pipe)
+                if message is None:  # the child closed the pipe early: it has ended
+                    reaped = True
+                    raise ReadAheadError(
+                        f"the read-ahead process ended before its last message "
+                        f"({_wait(pid)}); run again with --jobs 1 to read in this process"
+                    )
+                kind, payload = message
                 if kind == _ITEMS:
                     yield from payload
                 elif kind == _END:
@@ -86,7 +93,10 @@ def ahead(
                 else:
                     raise payload
     finally:
-        _reap(pid, stop=not finished)
+        if not reaped:  # (a reaped pid may already belong to another process)
+            if not finished:
+                os.kill(pid, signal.SIGKILL)
+            _wait(pid)
 
 
 def _child(
@@ -137,36 +147,22 @@ def _send_error(out: Any, exc: BaseException) -> None:
         print(f"read-ahead process: {err}; it failed with:\n{text}", file=sys.stderr)
 
 
-def _receive(pipe: Any, pid: int) -> tuple[int, Any]:
+def _receive(pipe: Any) -> tuple[int, Any] | None:
+    """The next message, or None when the pipe ends before a whole one."""
     head = pipe.read(_HEAD)
-    size = int.from_bytes(head, "little") if len(head) == _HEAD else -1
-    data = pipe.read(size) if size >= 0 else b""
-    if size < 0 or len(data) != size:
-        raise ReadAheadError(
-            f"the read-ahead process ended before its last message ({_status(pid)}); "
-            "run again with --jobs 1 to read in this process"
-        )
+    if len(head) != _HEAD:
+        return None
+    size = int.from_bytes(head, "little")
+    data = pipe.read(size)
+    if len(data) != size:
+        return None
     kind, payload = pickle.loads(data)
     return int(kind), payload
 
 
-def _status(pid: int) -> str:
-    try:
-        _, status = os.waitpid(pid, 0)
-    except ChildProcessError:
-        return "already reaped"
+def _wait(pid: int) -> str:
+    """Waits for the child to end; how it ended."""
+    _, status = os.waitpid(pid, 0)
     if os.WIFSIGNALED(status):
         return f"killed by signal {os.WTERMSIG(status)}"
     return f"exit status {os.waitstatus_to_exitcode(status)}"
-
-
-def _reap(pid: int, *, stop: bool) -> None:
-    if stop:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            return
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:  # reaped already (_status)
-        return
