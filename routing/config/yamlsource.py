@@ -23,6 +23,7 @@ from yaml.events import AliasEvent, CollectionStartEvent, Event
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from routing.config.issues import ConfigIssue, Path, PathItem, format_path
+from routing.config.yamlplain import NotPlain, construct_plain
 
 __all__ = [
     "MAX_ALIAS_NODES",
@@ -247,12 +248,21 @@ def _compose_c(text: str) -> tuple[Any, Any, Any] | None:
         root = loader.get_single_node()
         if root is not None and not _within_limits(root):
             return None
-        data = loader.construct_document(root) if root is not None else None
+        data = _construct(loader, root) if root is not None else None
     except yaml.YAMLError:
         return None
     finally:
         loader.dispose()
     return loader, root, data
+
+
+def _construct(loader: Any, root: Node) -> Any:
+    """The document's data: built in one pass when it is plain, else by PyYAML."""
+    try:
+        return construct_plain(loader, root, loader.key_values)
+    except NotPlain:
+        loader.key_values.clear()
+        return loader.construct_document(root)
 
 
 def _within_limits(root: Node) -> bool:

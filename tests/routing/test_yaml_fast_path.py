@@ -98,3 +98,32 @@ def _limit_docs() -> list[str]:
 @pytest.mark.parametrize("text", _limit_docs(), ids=lambda text: f"{len(text)}-chars")
 def test_limits_judged_alike(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     _same(text, monkeypatch)
+
+
+PLAIN_OR_NOT = [
+    "a: 1\nb: 0x1F\nc: 1_000\nd: 0o17\ne: 017\nf: 1:30\ng: -.inf\nh: .nan\ni: 1e3\nj: 2.5",
+    "a: yes\nb: No\nc: ~\nd: null\ne:\nf: ''\ng: 'yes'\nh: !!str 12\ni: !!int '7'",
+    "a: 2024-01-01\nb: 2024-01-01T10:00:00Z\nc: 2024-01-01 10:00:00.5 +02:00",
+    "1: a\n1.5: b\ntrue: c\nnull: d\n2024-01-01: e\n~: f",  # scalar keys of every type
+    "a: 1\na: 2\nb: 3\na: 4",  # duplicate keys: last value, first place, an issue
+    "a: &x [1, 2]\nb: *x\nc: &m {k: v}\nd: [*m, *m]\ne: &s text\nf: *s",
+    "base: &b {k: 1, j: 2}\nmerged: {<<: *b, k: 3}\nlist: {<<: [*b, {z: 0}], j: 9}",
+    "a: !!binary aGVsbG8=\nb: !!set {x, y}\nc: !!omap [x: 1]\nd: !!pairs [x: 1]",
+    "? [a, b]\n: c",  # a list as a key: PyYAML's error
+    "? {a: b}\n: c",
+    "a: !custom x",
+    "=: x",  # a value key
+    "a: !!map x",
+    "a: !!seq {b: c}",
+    "a: !!str [b]",
+    "!!set {a, b}",
+    "- [1, 2]\n- {a: [], b: {}}\n- []\n- {}",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_OR_NOT)
+def test_plain_construction_matches_pyyaml(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _same(text, monkeypatch)
+    fast, slow = _both(text, monkeypatch)
+    assert type(fast.data) is type(slow.data)
+    assert repr(fast.data) == repr(slow.data)  # same types and order, not only ==
