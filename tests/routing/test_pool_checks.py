@@ -113,3 +113,18 @@ def test_compiled_weighted_matches_the_generic_loop(
     assert (rep, state, why) == expected
     if state is not None:
         assert list(state["credit"]) == list(order)  # member order, as stored
+
+
+def test_compiled_by_the_first_call_and_the_same_after() -> None:
+    eligibility = Eligibility(CONFIG)
+    order = ("ann", "ben", "dan")
+    check = compile_weighted(eligibility, order, (3, 2, 1), eligibility.infos(order), True, "wt")
+    stand_in = check.__code__  # type: ignore[attr-defined]
+    assert stand_in.co_filename == "<weighted pool, compiled by its first call>"
+    reps = {"ben": RepLoad(pending=2)}
+    first = check(reps, NOW, {}, (), frozenset(), {"ann": 1})
+    # From the second call on, the check's own code runs.
+    assert check.__code__.co_filename == "<weighted pool 'wt'>"  # type: ignore[attr-defined]
+    assert check(reps, NOW, {}, (), frozenset(), {"ann": 1}) == first
+    credit = {"ann": 1, "ben": 0, "dan": 0}  # dan's 1 taken back: the only one eligible
+    assert first[1:] == ("dan", {"credit": credit}, "weighted: weight 1 of 1")
