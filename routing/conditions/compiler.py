@@ -337,7 +337,21 @@ def compile_condition(raw: Mapping[str, Any] | None) -> Condition:
     """
     if raw is None or (isinstance(raw, Mapping) and not raw):
         return Condition(_Always(), raw)
-    return Condition(_compile_mapping(raw, ()), raw)
+    found = _COMPILED.get(id(raw))
+    if found is not None and found.raw is raw:
+        return found
+    condition = Condition(_compile_mapping(raw, ()), raw)
+    if len(_COMPILED) >= _COMPILED_MAX:
+        _COMPILED.clear()  # one step, safe with other threads compiling
+    _COMPILED[id(raw)] = condition  # condition.raw keeps raw alive: its id is not reused
+    return condition
+
+
+# Loading a config compiles each condition to check it, and the Router compiles the same
+# mapping again (the model keeps the one the check was given): the conditions compiled
+# last, by the identity of their mapping, which nothing changes once loaded.
+_COMPILED: dict[int, Condition] = {}
+_COMPILED_MAX = 8192
 
 
 def field_names(raw: Mapping[str, Any] | None) -> set[str]:
