@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from routing.deferred_code import compiled_when_called
 from routing.eligibility import EXCLUDED, Eligibility, RepInfo, at_max, away, caps_reason, lacks
 from routing.roster import RepLoad
 from routing.strategies import NOBODY
@@ -140,32 +141,11 @@ def compile_weighted(
         "    return candidates, best, {'credit': credit}, "
         "f'weighted: weight {best_weight} of {total}'",
     ]
-    return _compiled_when_called("\n".join(body), f"<weighted pool {name!r}>", env)
-
-
-# Compiling a pool's check costs about 2 ms (a line per check of each member), and a pool
-# may never be routed to: the check is compiled by its first call instead. A stand-in with
-# its signature and globals compiles it then and takes its code, so that later calls run
-# the check itself, at no cost.
-_STAND_IN = compile(
-    "def check(loads, now, memo, required, excluded, old):\n"
-    "    return COMPILE_NOW()(loads, now, memo, required, excluded, old)\n",
-    "<weighted pool, compiled by its first call>",
-    "exec",
-)
-
-
-def _compiled_when_called(source: str, filename: str, env: dict[str, Any]) -> WeightedCheck:
-    namespace: dict[str, Any] = {}
-    exec(_STAND_IN, env, namespace)
-    stand_in: WeightedCheck = namespace["check"]
-
-    def compile_now() -> WeightedCheck:
-        compiled: dict[str, Any] = {}
-        exec(compile(source, filename, "exec"), env, compiled)
-        check: WeightedCheck = compiled["check"]
-        stand_in.__code__ = check.__code__
-        return check
-
-    env["COMPILE_NOW"] = compile_now
-    return stand_in
+    check: WeightedCheck = compiled_when_called(
+        "\n".join(body),
+        f"<weighted pool {name!r}>",
+        env,
+        "check",
+        "loads, now, memo, required, excluded, old",
+    )
+    return check

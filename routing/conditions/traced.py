@@ -20,6 +20,7 @@ from typing import Any
 from routing.conditions.compiler import Condition, _All, _Always, _Any, _Leaf, _Node, _Not
 from routing.conditions.matchers import POSTAL_FIELDS, ValueSet
 from routing.conditions.values import parse_number
+from routing.deferred_code import compiled_when_called
 
 __all__ = ["Traced", "compile_traced"]
 
@@ -110,7 +111,6 @@ def compile_traced(condition: Condition, rule_name: str) -> Traced:
         + ", ".join(checks)
         + "]}"
     )
-    namespace: dict[str, Any] = {}
-    exec(compile("\n".join(body), f"<rule {rule_name!r}>", "exec"), env, namespace)
-    run: Traced = namespace["run"]
+    source = "\n".join(body)
+    run: Traced = compiled_when_called(source, f"<rule {rule_name!r}>", env, "run", "fields")
     return run

@@ -120,7 +120,7 @@ def test_compiled_by_the_first_call_and_the_same_after() -> None:
     order = ("ann", "ben", "dan")
     check = compile_weighted(eligibility, order, (3, 2, 1), eligibility.infos(order), True, "wt")
     stand_in = check.__code__  # type: ignore[attr-defined]
-    assert stand_in.co_filename == "<weighted pool, compiled by its first call>"
+    assert stand_in.co_filename == "<check, compiled by its first call>"
     reps = {"ben": RepLoad(pending=2)}
     first = check(reps, NOW, {}, (), frozenset(), {"ann": 1})
     # From the second call on, the check's own code runs.
