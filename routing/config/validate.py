@@ -139,13 +139,15 @@ class _Checker:
                 self.add((*path, "members"), "the pool has no members")
             seen: set[str] = set()
             for index, member in enumerate(pool.members):
-                where: Path = (*path, "members", index)
-                if (*where, "rep") in self.lines:
-                    where = (*where, "rep")
-                if member.rep in seen:
-                    self.add(where, f"{member.rep!r} is listed twice")
+                # The path only when there is an issue: it asks the file for lines.
+                if member.rep in seen or member.rep not in self.rep_ids:
+                    where: Path = (*path, "members", index)
+                    if (*where, "rep") in self.lines:
+                        where = (*where, "rep")
+                    if member.rep in seen:
+                        self.add(where, f"{member.rep!r} is listed twice")
+                    self.check_rep(where, member.rep)
                 seen.add(member.rep)
-                self.check_rep(where, member.rep)
             if pool.manager is not None:
                 self.check_rep((*path, "manager"), pool.manager, "manager")
             if pool.delivery == "channel" and pool.channel is None:

@@ -31,12 +31,16 @@ class NotPlain(Exception):
     """The document has a node :func:`construct_plain` leaves to PyYAML's constructor."""
 
 
-def construct_plain(constructor: SafeConstructor, root: Node, key_values: dict[Node, Any]) -> Any:
+def construct_plain(
+    constructor: SafeConstructor, root: Node, key_values: dict[Node, Any]
+) -> tuple[Any, bool]:
     """``constructor.construct_document(root)`` for a plain document, recording the value
-    of every mapping key node in ``key_values``. ``root`` must hold no node inside itself
-    (read_yaml's limits refuse those first)."""
+    of every mapping key node in ``key_values``; and whether no mapping repeats a key (as
+    the constructed keys compare: ``1`` and ``1.0`` are the same key). ``root`` must hold
+    no node inside itself (read_yaml's limits refuse those first)."""
     scalars = constructor.yaml_constructors
     built: dict[Node, Any] = {}  # each collection built once: aliases share it, as in PyYAML
+    repeats: list[Node] = []
 
     def build(node: Node) -> Any:
         tag = node.tag
@@ -62,7 +66,10 @@ def construct_plain(constructor: SafeConstructor, root: Node, key_values: dict[N
                     raise NotPlain(key_node.tag)
                 key = key_values[key_node] = build(key_node)
                 mapping[key] = build(value_node)  # a repeated key: the last value, first place
+            if len(mapping) != len(node.value):
+                repeats.append(node)
             return mapping
         raise NotPlain(tag)
 
-    return build(root)
+    data = build(root)
+    return data, not repeats

@@ -14,6 +14,7 @@ before building any data, a file over :data:`MAX_DOCUMENT_CHARS`, nesting deeper
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, Literal
@@ -49,12 +50,34 @@ MAX_ALIAS_NODES = 100_000
 
 
 class LineMap:
-    """Path -> line of the node at that path (mapping entries: the line of the key)."""
+    """Path -> line of the node at that path (mapping entries: the line of the key).
+
+    A file without issues of its own never needs its lines unless a check finds something:
+    read_yaml may leave the map to be filled on first use (:meth:`fill_later`)."""
 
     def __init__(self, source: str = "routing.yml") -> None:
         self.source = source
-        self.lines: dict[Path, int] = {}
-        self.kinds: dict[Path, NodeKind] = {}
+        self._lines: dict[Path, int] = {}
+        self._kinds: dict[Path, NodeKind] = {}
+        self._fill: Callable[[], None] | None = None
+
+    def fill_later(self, fill: Callable[[], None]) -> None:
+        self._fill = fill
+
+    def _filled(self) -> None:
+        fill, self._fill = self._fill, None
+        if fill is not None:
+            fill()
+
+    @property
+    def lines(self) -> dict[Path, int]:
+        self._filled()
+        return self._lines
+
+    @property
+    def kinds(self) -> dict[Path, NodeKind]:
+        self._filled()
+        return self._kinds
 
     def __contains__(self, path: Path) -> bool:
         return path in self.lines
@@ -240,29 +263,33 @@ def _fast_path(text: str) -> bool:
 _NOT_FAST = re.compile("[\\t\x85\u2028\u2029\ufeff]|\\?(?:\\s|$)")
 
 
-def _compose_c(text: str) -> tuple[Any, Any, Any] | None:
-    """(loader, root node, data) read by libyaml; None where PyYAML must read the file:
-    an error, or a limit passed (its composer says which, and where)."""
+def _compose_c(text: str) -> tuple[Any, Any, Any, bool] | None:
+    """(loader, root node, data, whether the document is plain with no duplicate key) read
+    by libyaml; None where PyYAML must read the file: an error, or a limit passed (its
+    composer says which, and where)."""
     loader = _CLineLoader(text)
     try:
         root = loader.get_single_node()
-        if root is not None and not _within_limits(root):
+        if root is None:
+            return loader, None, None, True
+        if not _within_limits(root):
             return None
-        data = _construct(loader, root) if root is not None else None
+        data, clean = _construct(loader, root)
     except yaml.YAMLError:
         return None
     finally:
         loader.dispose()
-    return loader, root, data
+    return loader, root, data, clean
 
 
-def _construct(loader: Any, root: Node) -> Any:
-    """The document's data: built in one pass when it is plain, else by PyYAML."""
+def _construct(loader: Any, root: Node) -> tuple[Any, bool]:
+    """The document's data, built in one pass when it is plain, else by PyYAML; and whether
+    it is plain with no duplicate key."""
     try:
         return construct_plain(loader, root, loader.key_values)
     except NotPlain:
         loader.key_values.clear()
-        return loader.construct_document(root)
+        return loader.construct_document(root), False
 
 
 def _within_limits(root: Node) -> bool:
@@ -307,15 +334,15 @@ def _within_limits(root: Node) -> bool:
     return isinstance(root, ScalarNode) or shape(root, 0) is not None
 
 
-def _compose(loader_type: Any, text: str) -> tuple[Any, Any, Any]:
-    """(loader, root node, data); raises yaml.YAMLError."""
+def _compose(loader_type: Any, text: str) -> tuple[Any, Any, Any, bool]:
+    """(loader, root node, data, False); raises yaml.YAMLError."""
     loader = loader_type(text)
     try:
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
     finally:
         loader.dispose()
-    return loader, root, data
+    return loader, root, data, False
 
 
 def _syntax_issue(exc: yaml.YAMLError, text: str, source: str) -> ConfigIssue:
@@ -355,9 +382,12 @@ def read_yaml(text: str, source: str = "routing.yml") -> YamlDocument:
             composed = _compose(_LineLoader, text)
         except yaml.YAMLError as exc:
             return YamlDocument(None, lines, [_syntax_issue(exc, text, source)])
-    loader, root, data = composed
+    loader, root, data, clean = composed
     issues: list[ConfigIssue] = []
-    if root is not None:
+    if clean and root is not None:
+        # No issue can come of the walk (no duplicate key): it waits until a line is needed.
+        lines.fill_later(lambda: _walk(root, (), loader, lines, [], set()))
+    elif root is not None:
         _walk(root, (), loader, lines, issues, set())
     return YamlDocument(data, lines, issues)
 

@@ -127,3 +127,26 @@ def test_plain_construction_matches_pyyaml(text: str, monkeypatch: pytest.Monkey
     fast, slow = _both(text, monkeypatch)
     assert type(fast.data) is type(slow.data)
     assert repr(fast.data) == repr(slow.data)  # same types and order, not only ==
+
+
+def test_lines_of_a_clean_file_are_found_when_first_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    walks: list[object] = []
+    walk = yamlsource._walk
+
+    def counting(node: Any, path: Any, *rest: Any) -> None:
+        if not path:
+            walks.append(node)
+        walk(node, path, *rest)
+
+    monkeypatch.setattr(yamlsource, "_walk", counting)
+    doc = read_yaml(EXAMPLE)
+    assert not walks and not doc.issues  # loading the example asks for no line
+    first_rep = next(i for i, line in enumerate(EXAMPLE.splitlines(), 1) if "{id: alice" in line)
+    assert doc.lines.line(("reps", 0, "id")) == first_rep
+    assert len(walks) == 1
+    doc.lines.line(("rules",))
+    assert len(walks) == 1
+    duplicated = read_yaml("a: 1\nb: 2\na: 3\n")  # an issue of its own: walked at once
+    assert len(walks) == 2 and len(duplicated.issues) == 1
