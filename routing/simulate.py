@@ -362,8 +362,19 @@ class Simulation:
         fields = lead.fields if lead.normalized else normalize_lead(lead.fields)
         enriched = router.enrich(fields)
         decision = router.route(enriched, self._state.at(now), now)
+        return self._decided(lead.id, now, decision, enriched.get("tier"), enriched.get("score"))
+
+    def _decided(
+        self,
+        lead_id: str,
+        now: datetime,
+        decision: Decision,
+        tier: str | None,
+        score: int | float | None,
+    ) -> SimDecision:
+        """The roster and the summary take in ``decision``; the lead's SimDecision."""
         self._state.record(decision, now, track_caps=decision.assignee in self._capped)
-        self._count(lead.id, decision)
+        self._count(lead_id, decision)
         if not self.keep_traces:
             decision.trace.clear()  # the engine made this list for this call alone
         # SimDecision(...) without the frozen dataclass's per-field setattr (one per lead).
@@ -371,13 +382,7 @@ class Simulation:
         _put(
             sim,
             "__dict__",
-            {
-                "lead": lead.id,
-                "at": now,
-                "decision": decision,
-                "tier": enriched.get("tier"),
-                "score": enriched.get("score"),
-            },
+            {"lead": lead_id, "at": now, "decision": decision, "tier": tier, "score": score},
         )
         return sim
 
@@ -412,16 +417,7 @@ class Simulation:
             raise ValueError("decide() keeps no rule traces: use route() with keep_traces")
         lead_id, now, matching, owners, tier, score = lead
         decision = self.router.route_matching(matching, owners, self._state.at(now), now)
-        self._state.record(decision, now, track_caps=decision.assignee in self._capped)
-        self._count(lead_id, decision)
-        decision.trace.clear()
-        sim = _new(SimDecision)
-        _put(
-            sim,
-            "__dict__",
-            {"lead": lead_id, "at": now, "decision": decision, "tier": tier, "score": score},
-        )
-        return sim
+        return self._decided(lead_id, now, decision, tier, score)
 
     def _count(self, lead: str, d: Decision) -> None:
         # Skips are listed as found and counted in batches (Counter.update counts in C, in
