@@ -11,32 +11,26 @@ import itertools
 import json
 import os
 import sys
-import textwrap
 from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import UTC, datetime
-from json.encoder import encode_basestring_ascii
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.cli import read_ahead
+from bot.cli import read_ahead, simulate_json
 
 # What a run needs is imported when it runs (``leadrouter`` start-up is part of every
 # simulate): the engine and the CSV reader in ``handle``, rich only for tables, the
 # matcher only with --accounts/--contacts.
 if TYPE_CHECKING:
-    from rich.console import Console
-
-    from bot.leads_csv import BadRow, CsvLead, LeadsFile, LeadsStream
+    from bot.leads_csv import BadRow, CsvLead, LeadsStream
     from routing.config.models import RoutingConfig
     from routing.matching import MatchIndex
     from routing.simulate import (
         Comparing,
-        Comparison,
         Prepared,
         SimDecision,
         SimLead,
         Simulation,
-        SimulationResult,
     )
 
 
@@ -227,7 +221,7 @@ def handle(args: argparse.Namespace) -> int:
             args, run, old, leads_file, use_created, matcher, default_time
         )
         try:
-            _stream_json(
+            simulate_json.stream(
                 sys.stdout,
                 decisions,
                 run,
@@ -280,13 +274,17 @@ def handle(args: argparse.Namespace) -> int:
     # stderr, like skipped rows: stdout stays one JSON document with --format json.
     _report_rows(leads_file)
     if args.format == "json":
-        doc = _json(result, comparison, leads_file, default_time, config_path, args.against)
+        doc = simulate_json.document(
+            result, comparison, leads_file, default_time, config_path, args.against
+        )
         if traces:
             for item, sim in zip(doc["decisions"], result.decisions, strict=True):
                 item["trace"] = sim.decision.trace
         print(json.dumps(doc, indent=2, default=str))
     else:
-        _tables(result, comparison, leads_file, default_time, config_path, args.against)
+        from bot.cli.simulate_tables import tables
+
+        tables(result, comparison, leads_file, default_time, config_path, args.against)
     return 0
 
 
@@ -413,262 +411,3 @@ def _report_rows(leads_file: LeadsStream) -> None:
         print(leads_file.note, file=sys.stderr)
     for bad in leads_file.bad_rows:
         print(f"{leads_file.path}: skipped {bad}", file=sys.stderr)
-
-
-# -- JSON ------------------------------------------------------------------------------
-def _input(
-    leads_file: LeadsFile | LeadsStream, default_time: datetime, config_path: Path
-) -> dict[str, Any]:
-    return {
-        "file": str(leads_file.path),
-        "layout": leads_file.layout,
-        "encoding": leads_file.encoding,
-        "encoding_note": leads_file.note,
-        "rows": leads_file.rows,
-        "config": str(config_path),
-        "default_time": default_time.isoformat(),
-    }
-
-
-def _json(
-    result: SimulationResult,
-    comparison: Comparison | None,
-    leads_file: LeadsFile | LeadsStream,
-    default_time: datetime,
-    config_path: Path,
-    against: Path | None,
-) -> dict[str, Any]:
-    doc = result.to_json()
-    summary = doc["summary"]
-    summary["input"] = _input(leads_file, default_time, config_path)
-    summary["bad_rows"] = [bad.to_json() for bad in leads_file.bad_rows]
-    if comparison is not None:
-        summary.update(comparison.to_json())
-        summary["against"] = {"config": str(against), **comparison.before_summary}
-    return doc
-
-
-def _text(value: str | None) -> str:
-    return "null" if value is None else encode_basestring_ascii(value)
-
-
-def _decision_json(sim: SimDecision, trace: bool = False) -> str:
-    """``SimDecision.to_json()`` as ``json.dumps(doc, indent=2)`` writes it in the list
-    (``trace``: with the decision's trace)."""
-    d = sim.decision
-    if trace:
-        item = {**sim.to_json(), "trace": d.trace}
-        return textwrap.indent(json.dumps(item, indent=2, default=str), "    ")
-    return (
-        f'    {{\n      "lead": {_text(sim.lead)},\n      "rule": {_text(d.rule)},\n'
-        f'      "target": {_text(d.target)},\n      "assignee": {_text(d.assignee)},\n'
-        f'      "queue": {_text(d.queue)},\n      "reason": {_text(d.reason)}\n    }}'
-    )
-
-
-def _stream_json(
-    out: TextIO,
-    decisions: Iterable[SimDecision],
-    run: Simulation,
-    leads_file: LeadsStream,
-    default_time: datetime,
-    config_path: Path,
-    *,
-    trace: bool = False,
-    finish: Callable[[dict[str, Any]], None] | None = None,
-) -> None:
-    """The document :func:`_json` makes, byte for byte, written as the leads are routed:
-    each decision when it is made, the summary at the end (``finish`` adds to it)."""
-    write = out.write
-    write('{\n  "decisions": [')
-    batch: list[str] = []
-    sep = "\n"
-    for sim in decisions:
-        batch.append(sep)
-        batch.append(_decision_json(sim, trace))
-        sep = ",\n"
-        if len(batch) >= 2048:
-            write("".join(batch))
-            batch.clear()
-    write("".join(batch))
-    write("]" if sep == "\n" else "\n  ]")
-    summary = run.result().summary_json()
-    summary["input"] = _input(leads_file, default_time, config_path)
-    summary["bad_rows"] = [bad.to_json() for bad in leads_file.bad_rows]
-    if finish is not None:
-        finish(summary)
-    tail = json.dumps({"summary": summary}, indent=2, default=str)
-    write(",\n" + tail[2:] + "\n")
-
-
-# -- tables ----------------------------------------------------------------------------
-def _console() -> Console:
-    from rich.console import Console
-
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console.width = max(console.width, 160)
-    return console
-
-
-def _when(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _owner(sim: SimDecision) -> str:
-    d = sim.decision
-    if d.assignee is not None:
-        return d.assignee
-    if d.queue is not None:
-        return f"queue {d.queue}"
-    if d.outcome == "kept":
-        return "current owner"  # a keep_owner rule
-    return "[red]unrouted[/red]"
-
-
-def _tables(
-    result: SimulationResult,
-    comparison: Comparison | None,
-    leads_file: LeadsFile | LeadsStream,
-    default_time: datetime,
-    config_path: Path,
-    against: Path | None,
-) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    out = _console()
-    totals = result.totals
-    out.print(
-        f"[bold]Simulated {totals['leads']} lead(s)[/bold] from {escape(str(leads_file.path))} "
-        f"({leads_file.layout} layout) with {config_path} (version {result.config_version}); "
-        f"leads without created_at at {_when(default_time)}. Nothing was stored or sent."
-    )
-
-    table = Table(title="Decisions", title_justify="left")
-    for col in ("#", "lead", "at", "rule", "target", "to", "tier", "reason"):
-        table.add_column(col, overflow="fold")
-    for i, sim in enumerate(result.decisions, 1):
-        d = sim.decision
-        table.add_row(
-            str(i),
-            escape(sim.lead),  # CSV text: a '[/x]' in it is not rich markup
-            _when(sim.at),
-            d.rule or "-",
-            d.target or "-",
-            _owner(sim),
-            sim.tier or "-",
-            escape(d.reason),
-        )
-    out.print(table)
-
-    table = Table(title="Totals", title_justify="left")
-    for col in ("leads", "to a rep", "to a queue", "unrouted", "bad rows skipped"):
-        table.add_column(col, justify="right")
-    table.add_row(
-        str(totals["leads"]),
-        str(totals["to_rep"]),
-        str(totals["to_queue"]),
-        str(totals["unrouted"]),
-        str(len(leads_file.bad_rows)),
-    )
-    out.print(table)
-
-    table = Table(title="Rule hits", title_justify="left")
-    table.add_column("rule")
-    table.add_column("leads", justify="right")
-    for rule, hits in result.rule_hits.items():
-        table.add_row(rule, str(hits) if hits else "[dim]0[/dim]")
-    out.print(table)
-
-    routed = max(totals["to_rep"], 1)
-    table = Table(title="Distribution per rep", title_justify="left")
-    table.add_column("rep")
-    table.add_column("leads", justify="right")
-    table.add_column("share", justify="right")
-    table.add_column("")
-    for rep, n in result.per_rep.items():
-        table.add_row(rep, str(n), f"{100 * n / routed:.0f}%", "█" * round(30 * n / routed))
-    for queue, n in result.per_queue.items():
-        table.add_row(f"[cyan]queue {queue}[/cyan]", str(n), "", "")
-    out.print(table)
-
-    table = Table(title="Fairness per pool", title_justify="left")
-    for col in ("pool", "strategy", "leads", "counts", "min", "max", "spread", "max/min"):
-        table.add_column(col, justify="right" if col in ("leads", "min", "max") else "left")
-    table.add_column("gini (per weight)", justify="right")
-    table.add_column("skipped", overflow="fold")
-    for pool, fair in result.fairness.items():
-        counts = ", ".join(
-            f"{rep} {n}" + (f" (w{fair.weights[rep]})" if fair.strategy == "weighted" else "")
-            for rep, n in fair.counts.items()
-        )
-        skipped = "; ".join(
-            f"{rep}: " + ", ".join(f"{why} x{n}" for why, n in reasons.items())
-            for rep, reasons in fair.skipped.items()
-        )
-        ratio = fair.max_min_ratio
-        table.add_row(
-            pool,
-            fair.strategy,
-            str(fair.total),
-            counts,
-            str(fair.min),
-            str(fair.max),
-            str(fair.spread),
-            "-" if ratio is None else f"{ratio:g}",
-            f"{fair.gini:.3f}",
-            skipped or "-",
-        )
-    out.print(table)
-
-    if result.unrouted:
-        out.print(
-            f"[red]Unrouted ({len(result.unrouted)}):[/red] " + escape(", ".join(result.unrouted))
-        )
-    else:
-        out.print("Unrouted: none")
-
-    if comparison is not None:
-        _comparison_tables(out, comparison, against)
-
-    if leads_file.bad_rows:
-        table = Table(title="Skipped rows (row = data row after the header)", title_justify="left")
-        table.add_column("row", justify="right")
-        table.add_column("line", justify="right")
-        table.add_column("problem")
-        for bad in leads_file.bad_rows:
-            table.add_row(str(bad.row), str(bad.line), escape(bad.message))
-        out.print(table)
-
-
-def _comparison_tables(out: Console, comparison: Comparison, against: Path | None) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    before_version = comparison.before_summary.get("config_version")
-    out.print(
-        f"[bold]Against {against}[/bold] (version {before_version}): "
-        f"{len(comparison.changes)} lead(s) change owner or rule."
-    )
-    if comparison.changes:
-        table = Table(title="Changes", title_justify="left")
-        for col in ("lead", "changed", "before", "after"):
-            table.add_column(col, overflow="fold")
-        for change in comparison.changes:
-            table.add_row(
-                escape(change.lead),
-                ", ".join(change.what),
-                f"{change.before.decision.rule or '-'} -> {_owner(change.before)}",
-                f"{change.after.decision.rule or '-'} -> {_owner(change.after)}",
-            )
-        out.print(table)
-    table = Table(title="Distribution shift", title_justify="left")
-    table.add_column("rep / queue")
-    for col in ("before", "after", "delta"):
-        table.add_column(col, justify="right")
-    for key, (before, after) in comparison.shift.items():
-        delta = after - before
-        style = "green" if delta > 0 else "red" if delta < 0 else "dim"
-        table.add_row(key, str(before), str(after), f"[{style}]{delta:+d}[/{style}]")
-    out.print(table)
