@@ -272,7 +272,7 @@ def _compose_c(text: str) -> tuple[Any, Any, Any, bool] | None:
         root = loader.get_single_node()
         if root is None:
             return loader, None, None, True
-        if not _within_limits(root):
+        if not _passes_limits(root, text):
             return None
         data, clean = _construct(loader, root)
     except yaml.YAMLError:
@@ -290,6 +290,31 @@ def _construct(loader: Any, root: Node) -> tuple[Any, bool]:
     except NotPlain:
         loader.key_values.clear()
         return loader.construct_document(root), False
+
+
+# An anchor is `&` and at least one character of its name. A text without one has no
+# anchor, so no alias (an alias names an anchor): only the nesting needs checking.
+_MAYBE_ANCHOR = re.compile(r"&[^\s\[\]{},]")
+
+
+def _passes_limits(root: Node, text: str) -> bool:
+    if _MAYBE_ANCHOR.search(text) is None:
+        return _within_depth(root, 0)
+    return _within_limits(root)
+
+
+def _within_depth(node: Node, depth: int) -> bool:
+    """Whether collections nest at most MAX_DEPTH deep under ``node`` (``depth`` above it),
+    in a document without aliases."""
+    if isinstance(node, ScalarNode):
+        return True
+    if depth >= MAX_DEPTH:
+        return False
+    items = node.value if isinstance(node, SequenceNode) else chain.from_iterable(node.value)
+    for child in items:
+        if not isinstance(child, ScalarNode) and not _within_depth(child, depth + 1):
+            return False
+    return True
 
 
 def _within_limits(root: Node) -> bool:

@@ -85,6 +85,8 @@ def _limit_docs() -> list[str]:
         docs.append(f"a: &a {item}\nb: [" + ", ".join(["*a"] * count) + "]")
     for count in (nodes - 1, nodes, nodes + 1):  # aliases of a scalar count one node each
         docs.append("a: &s x\nb: [" + ", ".join(["*s"] * count) + "]")
+    for n in (limit - 1, limit, limit + 1):  # `&` in text, no anchor: the nesting alone
+        docs.append("industry: Oil & Gas\nx: " + "[" * n + "x" + "]" * n)
     docs += [
         "a: &a [*a]",  # an alias inside what it names
         "a: &a {b: {c: *a}}",
