@@ -200,9 +200,11 @@ _Node = tuple[dict[str, Any], list[bool]]  # (label -> child, [is the end of a s
 
 
 @functools.cache
-def _public_suffixes() -> _Node | None:
-    """The trie tldextract builds from its snapshot (ICANN section, no private domains),
-    or None when the snapshot cannot be read (tldextract then does all the work)."""
+def _public_suffixes() -> dict[str, list[str]] | None:
+    """The rules of tldextract's snapshot (ICANN section, no private domains) by their last
+    label, or None when the snapshot cannot be read (tldextract then does all the work).
+    Only a label's own rules become a trie, when a host first ends in it (:func:`_tld`):
+    building all of them took a file's first leads 10-15 ms."""
     spec = importlib.util.find_spec("tldextract")
     if spec is None or spec.origin is None:
         return None
@@ -211,13 +213,27 @@ def _public_suffixes() -> _Node | None:
     except (OSError, UnicodeDecodeError):
         return None
     public = text.partition(_PSL_PRIVATE)[0]
-    root: _Node = ({}, [False])
+    rules: dict[str, list[str]] = {}
     for match in _PSL_SUFFIX.finditer(public):
+        suffix = match.group("suffix")
+        rules.setdefault(suffix.rpartition(".")[2], []).append(suffix)
+    return rules
+
+
+@functools.cache
+def _tld(label: str) -> _Node | None:
+    """The trie of the rules under top-level label ``label`` (its root is that label's
+    node in the whole list's trie), or None when no rule ends in it."""
+    rules = (_public_suffixes() or {}).get(label)
+    if not rules:
+        return None
+    root: _Node = ({}, [False])
+    for suffix in rules:
         node = root
-        for label in reversed(match.group("suffix").split(".")):
-            child = node[0].get(label)
+        for part in reversed(suffix.split(".")[:-1]):
+            child = node[0].get(part)
             if child is None:
-                child = node[0][label] = ({}, [False])
+                child = node[0][part] = ({}, [False])
             node = child
         node[1][0] = True
     return root
@@ -231,13 +247,18 @@ def _split_plain(host: str) -> tuple[str, str] | None:
     labels = match.group("host").split(".")
     if labels[-1].isdigit() or any(label[:4].lower() == "xn--" for label in labels):
         return None  # an IP address or punycode: tldextract's own rules
-    trie = _public_suffixes()
-    if trie is None:
+    if _public_suffixes() is None:
         return None
-    # tldextract's suffix_index, public suffixes only.
-    node = trie
+    # tldextract's suffix_index, public suffixes only; the root has no "*" rule.
     suffix_at = at = len(labels)
-    for label in reversed(labels):
+    top = _tld(labels[-1].lower())
+    if top is None:
+        return "", labels[-1].casefold()  # no known suffix: the last label is the "domain"
+    at -= 1
+    node = top
+    if node[1][0]:
+        suffix_at = at
+    for label in reversed(labels[:-1]):
         lowered = label.lower()
         child = node[0].get(lowered)
         if child is not None:
