@@ -87,9 +87,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument(
         "--jobs",
         type=_jobs_arg,
-        help="processes to use: 2 reads, normalises and matches the leads in a second "
-        "process while this one routes them (--format json without --trace or --against); "
-        "1 does all in one (default: 2 where two CPUs are free)",
+        help="processes to use: with 2, a second process reads, normalises and matches the "
+        "leads while this one routes them in file order (not with --trace, --compare-owner, "
+        "or --against in table format); 1 does all in one. Default: 2 where two CPUs are "
+        "free. The output is the same either way",
     )
     parser.add_argument(
         "--compare-owner",
