@@ -18,6 +18,7 @@ from routing.conditions.traced import Traced, compile_traced
 from routing.config.models import PoolMember, RoutingConfig, Rule, SlaPolicy, Target
 from routing.decision import Decision, make_decision
 from routing.eligibility import Eligibility, RepInfo
+from routing.gc_paused import collector_paused
 from routing.pool_checks import WeightedCheck, compile_weighted
 from routing.roster import Roster
 from routing.rule_index import RuleIndex
@@ -43,6 +44,7 @@ _PoolInfo = tuple[
 
 
 class Router:
+    @collector_paused()  # routing.gc_paused: half of building a 3,000-rule Router
     def __init__(
         self, config: RoutingConfig, *, index: bool = True, rule_traces: bool = True
     ) -> None:

@@ -7,12 +7,9 @@
 from __future__ import annotations
 
 import difflib
-import gc
 import hashlib
 import types
 import typing
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -24,6 +21,7 @@ from routing.config.models import PoolMember, RoutingConfig, Target
 from routing.config.types import CONDITION_ERROR
 from routing.config.validate import check_config
 from routing.config.yamlsource import MAX_DOCUMENT_CHARS, LineMap, read_yaml
+from routing.gc_paused import collector_paused
 
 __all__ = [
     "ConfigError",
@@ -89,24 +87,8 @@ def validate_file(path: str | FsPath) -> list[ConfigIssue]:
     return validate_text(text, str(path))
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused, unless something else paused it. Parsing
-    makes tens of thousands of objects that live on (nodes, data, models) and next to no
-    cycles; each collection would walk them and every imported module's objects again:
-    a third of a cold load of a 50-rule file, half of a 3,000-rule one."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def _parse(text: str, source: str) -> tuple[RoutingConfig | None, list[ConfigIssue]]:
-    with _collector_paused():
+    with collector_paused():
         return _parse_text(text, source)
 
 

@@ -1,5 +1,5 @@
-"""Parsing routing.yml pauses Python's cyclic garbage collector (issue #15: a third of a
-cold load) and always leaves it as it found it."""
+"""Parsing routing.yml and building its Router pause Python's cyclic garbage collector
+(issue #15: a third of a cold load) and always leave it as they found it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from routing import engine
 from routing.config import ConfigError, loader, parse_config, validate_text
 
 EXAMPLE = (Path(__file__).resolve().parents[2] / "examples" / "routing.yml").read_text()
@@ -62,3 +63,18 @@ def test_left_disabled_when_it_was(collector: None) -> None:
     gc.disable()
     parse_config(EXAMPLE)
     assert not gc.isenabled()
+
+
+def test_paused_while_building_a_router(collector: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = parse_config(EXAMPLE)
+    gc.enable()
+    seen: list[bool] = []
+    rule_index = engine.RuleIndex
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return rule_index(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "RuleIndex", spy)
+    engine.Router(config)
+    assert seen == [False] and gc.isenabled()
