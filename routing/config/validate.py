@@ -89,6 +89,9 @@ class _Checker:
         self.lines = lines
         self.issues: list[ConfigIssue] = []
         self.rep_ids = {rep.id for rep in config.reps}
+        # Folded once, not for each condition (3,000 rules x every territory).
+        self.territory_names = {_fold(name) for name in config.territories}
+        self.tier_names = {_fold(name) for name in config.scoring.tiers}
 
     def add(self, path: Path, message: str) -> None:
         self.issues.append(self.lines.issue(path, message))
@@ -192,14 +195,12 @@ class _Checker:
     def condition(self, path: Path, cond: Mapping[str, Any] | None) -> None:
         if not cond:
             return
-        territories = {_fold(name) for name in self.config.territories}
-        tiers = {_fold(name) for name in self.config.scoring.tiers}
         for field, value, where in _condition_values(cond, path):
-            if field == "territory" and _fold(value) not in territories:
+            if field == "territory" and _fold(value) not in self.territory_names:
                 self.add(
                     where, f"unknown territory {value!r}{_known(self.config.territories, value)}"
                 )
-            elif field == "tier" and _fold(value) not in tiers:
+            elif field == "tier" and _fold(value) not in self.tier_names:
                 self.add(where, f"unknown tier {value!r}{_known(self.config.scoring.tiers, value)}")
 
     def sla(self) -> None:
