@@ -10,7 +10,7 @@ source and gives the stand-in the compiled code, so that later calls run it dire
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from types import CodeType, FunctionType
 from typing import Any
 
@@ -30,6 +30,13 @@ def _stand_in(name: str, params: str) -> CodeType:
     return next(const for const in module.co_consts if isinstance(const, CodeType))
 
 
+@lru_cache(maxsize=512)
+def _compiled(source: str, filename: str) -> CodeType:
+    """Equal sources are compiled once: a pool or rule both configs of ``simulate
+    --against`` (or a reloaded file) have shares its code; its globals stay its own."""
+    return compile(source, filename, "exec")
+
+
 def compiled_when_called(
     source: str, filename: str, env: dict[str, Any], name: str, params: str
 ) -> Callable[..., Any]:
@@ -39,7 +46,7 @@ def compiled_when_called(
 
     def compile_now() -> Callable[..., Any]:
         namespace: dict[str, Any] = {}
-        exec(compile(source, filename, "exec"), env, namespace)
+        exec(_compiled(source, filename), env, namespace)
         function: FunctionType = namespace[name]
         stand_in.__code__ = function.__code__
         return function

@@ -35,3 +35,11 @@ def test_a_traced_rule_gives_the_same_before_and_after_compiling() -> None:
     assert run.__code__.co_filename == "<rule 'R'>"
     assert run(lead) == first and first[0] is True
     assert [check["passed"] for check in first[1]["checks"]] == [True, True]
+
+
+def test_equal_sources_share_code_not_globals() -> None:
+    source = "def get():\n    return VALUE\n"
+    one = compiled_when_called(source, "<shared>", {"VALUE": 1}, "get", "")
+    two = compiled_when_called(source, "<shared>", {"VALUE": 2}, "get", "")
+    assert (one(), two()) == (1, 2)
+    assert one.__code__ is two.__code__
