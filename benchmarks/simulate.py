@@ -153,7 +153,7 @@ def _byte_compiled() -> None:
 def run(quick: bool = False, log: Callable[[str], None] = print) -> dict[str, Any]:
     _byte_compiled()
     n_leads = 4_000 if quick else 20_000
-    repeat = 1 if quick else 3  # the best of: other work on the machine only slows a run
+    repeat = 1 if quick else 5  # the best of: other work on the machine only slows a run
     results: dict[str, Any] = {"benchmark": NAME, "leads": n_leads, "sizes": []}
     with tempfile.TemporaryDirectory(prefix="bench-sim-") as tmp:
         work = Path(tmp)
