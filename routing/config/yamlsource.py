@@ -247,6 +247,34 @@ if _CParser is not None:
             self._init_keys()
 
 
+# A tagged scalar PyYAML cannot read (`!!int x`, `!!bool maybe`, `!!timestamp 2024-13-45`)
+# makes its constructor raise a bare ValueError or KeyError, with no line: each loader's
+# constructor of those tags raises a ConstructorError at the node instead, which becomes a
+# line-numbered issue like any other YAML error.
+_CHECKED_TAGS = ("int", "float", "bool", "timestamp", "binary")
+
+
+def _marked(tag: str, construct: Any) -> Any:
+    def construct_or_say_where(loader: Any, node: ScalarNode) -> Any:
+        try:
+            return construct(loader, node)
+        except (ValueError, KeyError, TypeError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"!!{tag} value {node.value!r} is not a valid {tag} ({exc})",
+                node.start_mark,
+            ) from None
+
+    return construct_or_say_where
+
+
+for _loader in (_LineLoader, *([_CLineLoader] if _CParser is not None else [])):
+    for _tag in _CHECKED_TAGS:
+        _full = f"tag:yaml.org,2002:{_tag}"
+        _loader.add_constructor(_full, _marked(_tag, yaml.SafeLoader.yaml_constructors[_full]))
+
+
 def _fast_path(text: str) -> bool:
     """Whether libyaml may read ``text``: a document PyYAML's reader would take as it is
     (no character it refuses, no byte order mark to skip). Anything libyaml then finds
@@ -388,7 +416,8 @@ def _syntax_issue(exc: yaml.YAMLError, text: str, source: str) -> ConfigIssue:
         message = f"unreadable character {chr(code)!r} (U+{code:04X}): {exc.reason}"
     else:
         message = str(exc)
-    return ConfigIssue("", line, f"YAML syntax error: {message}", source)
+    kind = "value" if isinstance(exc, yaml.constructor.ConstructorError) else "syntax"
+    return ConfigIssue("", line, f"YAML {kind} error: {message}", source)
 
 
 def read_yaml(text: str, source: str = "routing.yml") -> YamlDocument:

@@ -466,3 +466,22 @@ def test_files(tmp_path: Path) -> None:
 def test_target_id_errors_point_at_the_kind_key() -> None:
     issue = only(variant("assign: {pool: team}", "assign: [{rep: 5}]"), "rules[0].assign[0].rep")
     assert issue.line == 32 and "valid string" in issue.message
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("!!int x", "!!int value 'x' is not a valid int"),
+        ("!!float nope", "!!float value 'nope' is not a valid float"),
+        ("!!bool maybe", "!!bool value 'maybe' is not a valid bool"),
+        ("!!timestamp 2024-13-45", "!!timestamp value '2024-13-45' is not a valid timestamp"),
+        ("!!binary 'a'", "failed to decode base64 data"),  # PyYAML's own, with its line
+    ],
+)
+def test_a_tagged_value_yaml_cannot_read_is_an_issue_with_its_line(value: str, says: str) -> None:
+    """PyYAML raises a bare ValueError/KeyError for these (no line): validate crashed."""
+    text = f"admins: [maria]\nreps:\n  - {{id: maria, name: {value}}}\n"
+    issues = validate_text(text)
+    assert len(issues) == 1
+    assert issues[0].line == 3
+    assert issues[0].message.startswith("YAML value error: " + says)
