@@ -178,6 +178,12 @@ class Router:
             evaluated,
         )
 
+    def warm(self, now: datetime) -> None:
+        """Loads what routing at ``now`` would load on its first lead (business hours and
+        their holiday calendars), for a caller with time to spare before it."""
+        for name in self.config.business_hours:
+            self._eligibility.is_open(name, now)
+
     # -- routing in two halves ---------------------------------------------------
     # What route() reads of the lead (which rules match) depends on the lead and the time
     # alone, not on the roster: ``simulate`` works it out ahead, in another process, and

@@ -386,6 +386,10 @@ class Simulation:
         )
         return sim
 
+    def warm(self) -> None:
+        """:meth:`Router.warm` at the default time (see :func:`bot.cli.read_ahead.ahead`)."""
+        self.router.warm(self.default_time)
+
     # -- in two halves: Router.matching ahead (another process), then in file order ------
     def prepare(self, lead: SimLead) -> Prepared:
         """The part of :meth:`route` that reads the lead alone (normalise, enrich, which

@@ -55,12 +55,13 @@ def ahead(
     done: Callable[[R], None],
     *,
     batch: int = BATCH,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Generator[T, None, None]:
     """The items of ``produce()``, made in a forked child process, in order; once the last
     is read, ``done`` gets what ``finish()`` returned in the child (counts the producer kept).
 
     An exception in the child is raised here (its traceback as a note). Closing the iterator
-    early stops the child.
+    early stops the child. ``meanwhile`` runs here while the child makes its first batch.
     """
     # What sits in this process's buffers must not be written twice (the child never
     # flushes: it leaves with os._exit).
@@ -74,6 +75,8 @@ def ahead(
     os.close(write_fd)
     finished = reaped = False
     try:
+        if meanwhile is not None:
+            meanwhile()
         with os.fdopen(read_fd, "rb", buffering=1 << 16) as pipe:
             while True:
                 message = _receive(pipe)

@@ -246,7 +246,7 @@ def handle(args: argparse.Namespace) -> int:
     leads: list[CsvLead] = []
     if old is None and not traces and read_ahead.usable(args.jobs):
         run = Simulation(config, default_time, keep_traces=False)
-        prepared = _ahead(leads_file, lambda: _prepared(run, leads_file, use_created, matcher))
+        prepared = _ahead(leads_file, lambda: _prepared(run, leads_file, use_created, matcher), run)
         try:
             result = run.result([run.decide(lead) for lead in prepared])
         finally:
@@ -316,7 +316,9 @@ def _streamed(
         if read_first:
             # Reading, normalising and matching need no roster: a second process does them
             # while this one routes in file order (bot/cli/read_ahead.py).
-            ahead = _ahead(leads_file, lambda: _prepared(run, leads_file, use_created, matcher))
+            ahead = _ahead(
+                leads_file, lambda: _prepared(run, leads_file, use_created, matcher), run
+            )
             decisions = map(run.decide, ahead)
         else:
             decisions = map(run.route, _sim_leads(iter(leads_file), use_created, matcher, config))
@@ -334,7 +336,7 @@ def _streamed(
                 strict=True,
             )
 
-        ahead = _ahead(leads_file, pairs)
+        ahead = _ahead(leads_file, pairs, run, before_run)
         decisions = _both_decided(run, before_run, comparing, ahead)
     else:
         after_rows, before_rows = itertools.tee(iter(leads_file))
@@ -367,9 +369,11 @@ def _prepared(
     return map(run.prepare, _sim_leads(iter(leads_file), use_created, matcher, run.config))
 
 
-def _ahead(leads_file: LeadsStream, produce: Callable[[], Iterable[T]]) -> Generator[T, None, None]:
+def _ahead(
+    leads_file: LeadsStream, produce: Callable[[], Iterable[T]], *runs: Simulation
+) -> Generator[T, None, None]:
     """``produce()`` (which reads ``leads_file``) made in a second process; the file's row
-    counts come back with the last item."""
+    counts come back with the last item. ``runs`` warm up while the first leads are read."""
 
     def counts() -> tuple[int, list[BadRow]]:
         return leads_file.good, leads_file.bad_rows
@@ -377,7 +381,11 @@ def _ahead(leads_file: LeadsStream, produce: Callable[[], Iterable[T]]) -> Gener
     def keep(got: tuple[int, list[BadRow]]) -> None:
         leads_file.good, leads_file.bad_rows = got
 
-    return read_ahead.ahead(produce, counts, keep)
+    def warm() -> None:
+        for run in runs:
+            run.warm()
+
+    return read_ahead.ahead(produce, counts, keep, meanwhile=warm)
 
 
 def _both_decided(

@@ -142,3 +142,17 @@ def test_usable_needs_two_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
     assert read_ahead.usable() is False
     monkeypatch.setattr(read_ahead, "cpus", lambda: 4)
     assert read_ahead.usable() is True
+
+
+def test_meanwhile_runs_here_before_the_first_item() -> None:
+    ran: list[int] = []
+    items = ahead(
+        lambda: iter(range(3)),
+        lambda: None,
+        lambda _: None,
+        meanwhile=lambda: ran.append(os.getpid()),
+    )
+    assert ran == []  # nothing starts before the first item is asked for
+    assert next(items) == 0
+    assert ran == [os.getpid()]  # in this process, once
+    assert list(items) == [1, 2] and ran == [os.getpid()]

@@ -291,3 +291,13 @@ def test_matching_lists_every_matching_rule_in_order(router: Router) -> None:
     got = router.matching({"lead_source": "Demo Request", "country": "DE", "employees": 5000}, NOW)
     assert [rules[i] for i in got] == ["Demo", "Germany", "Big"]
     assert router.matching({"employees": 3}, NOW) == ()
+
+
+def test_warm_loads_business_hours_and_changes_no_decision() -> None:
+    cold, warmed = Router(parse_config(CONFIG)), Router(parse_config(CONFIG))
+    warmed.warm(NOW)
+    assert set(warmed._eligibility._hours) == {"ny"}  # read ahead of the first lead
+    assert cold._eligibility._hours == {}
+    for fields in HALVES_LEADS:
+        a, b = cold.route(fields, Roster(), NOW), warmed.route(fields, Roster(), NOW)
+        assert a.outcome == b.outcome and a.assignee == b.assignee and a.reason == b.reason
