@@ -338,20 +338,31 @@ def compile_condition(raw: Mapping[str, Any] | None) -> Condition:
     if raw is None or (isinstance(raw, Mapping) and not raw):
         return Condition(_Always(), raw)
     found = _COMPILED.get(id(raw))
-    if found is not None and found.raw is raw:
-        return found
+    if found is not None and found[0].raw is raw and found[1] == raw:
+        return found[0]
     condition = Condition(_compile_mapping(raw, ()), raw)
     if len(_COMPILED) >= _COMPILED_MAX:
         _COMPILED.clear()  # one step, safe with other threads compiling
-    _COMPILED[id(raw)] = condition  # condition.raw keeps raw alive: its id is not reused
+    # condition.raw keeps raw alive (its id is not reused); the snapshot catches a mapping
+    # changed in place since, which is compiled again.
+    _COMPILED[id(raw)] = (condition, _snapshot(raw))
     return condition
 
 
 # Loading a config compiles each condition to check it, and the Router compiles the same
 # mapping again (the model keeps the one the check was given): the conditions compiled
-# last, by the identity of their mapping, which nothing changes once loaded.
-_COMPILED: dict[int, Condition] = {}
+# last, by the identity of their mapping and what it held then.
+_COMPILED: dict[int, tuple[Condition, Any]] = {}
 _COMPILED_MAX = 8192
+
+
+def _snapshot(value: Any) -> Any:
+    """A copy of a condition's mappings and lists (their scalars shared), to compare with."""
+    if isinstance(value, Mapping):
+        return {key: _snapshot(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_snapshot(item) for item in value]
+    return value
 
 
 def field_names(raw: Mapping[str, Any] | None) -> set[str]:

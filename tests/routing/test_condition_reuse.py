@@ -44,3 +44,15 @@ def test_a_full_cache_starts_again() -> None:
     for i in range(compiler._COMPILED_MAX + 5):
         compile_condition({"employees": {"gte": i}})
     assert 0 < len(compiler._COMPILED) <= compiler._COMPILED_MAX
+
+
+def test_a_mapping_changed_in_place_is_compiled_again() -> None:
+    raw: dict[str, Any] = {"industry": {"in": ["Healthcare"]}}
+    before = compile_condition(raw)
+    assert before.evaluate({"industry": "Healthcare"})
+    raw["industry"]["in"].append("Retail")  # nested: the snapshot sees it
+    after = compile_condition(raw)
+    assert after is not before
+    assert after.evaluate({"industry": "Retail"})
+    raw["employees"] = {"gte": 10}
+    assert not compile_condition(raw).evaluate({"industry": "Retail", "employees": 3})
