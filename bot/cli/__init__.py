@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from bot.logging_setup import configure_logging
+from routing.gc_paused import collector_paused
 
 log = logging.getLogger(__name__)
 
@@ -113,13 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     # Parsing imports the command's modules (and parses --at with bot.leads_csv): objects
     # that live on and next to no garbage, so collecting meanwhile would only walk them.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         args = build_parser(args_list).parse_args(args_list)
-    finally:
-        if enabled:
-            gc.enable()
     if args.command not in _FREEZE:
         return _run(args)
     gc.freeze()
